@@ -1,0 +1,17 @@
+# Entry points; the work is done by the scripts they call.
+.PHONY: test unit lint sanity molecule demo build clean help
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+test:  ## everything CI runs: set-up, unit, lint, sanity, molecule
+	scripts/test.sh
+
+unit lint sanity molecule:  ## one stage of `make test` (after `scripts/test.sh setup`)
+	scripts/test.sh $@
+
+build:  ## build the collection tarball
+	.venv/bin/ansible-galaxy collection build --force
+
+clean:  ## remove build output (caches under ~/.cache/secure_kubo_rpc stay)
+	rm -rf secure_kubo-rpc-*.tar.gz tests/output

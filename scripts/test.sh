@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The project's whole test run; README's test command (`make test`) calls it
+# and so does CI. Sets up everything it needs on a fresh Debian machine.
+#
+#   scripts/test.sh              every stage
+#   scripts/test.sh unit lint    only the named stages
+#
+# Stages: setup unit lint sanity molecule
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export VENV=${VENV:-.venv}
+export SECURE_KUBO_CACHE=${SECURE_KUBO_CACHE:-$HOME/.cache/secure_kubo_rpc}
+export PATH="$PWD/$VENV/bin:$PATH"
+# Make this checkout importable as secure_kubo.rpc for ansible and pytest.
+collections="$SECURE_KUBO_CACHE/collections"
+mkdir -p "$collections/ansible_collections/secure_kubo"
+ln -sfn "$PWD" "$collections/ansible_collections/secure_kubo/rpc"
+export ANSIBLE_COLLECTIONS_PATH="$collections"
+
+stage_setup() { scripts/setup-host.sh && scripts/setup-venv.sh; }
+stage_unit() { python -m pytest -p no:cacheprovider -q tests/unit tests/collection; }
+stage_lint() {
+  ansible-lint --nocolor -q && antsibull-changelog lint
+}
+stage_sanity() { scripts/sanity.sh; }
+stage_molecule() { scripts/test-molecule.sh; }
+
+stages=("$@")
+[[ ${#stages[@]} -gt 0 ]] || stages=(setup unit lint sanity molecule)
+passed=0 failed=0 report=()
+for stage in "${stages[@]}"; do
+  echo "=== stage $stage"
+  start=$SECONDS
+  if "stage_$stage"; then
+    passed=$((passed + 1)); result=ok
+  else
+    failed=$((failed + 1)); result=FAILED
+  fi
+  report+=("$(printf '%-9s %-6s %4ds' "$stage" "$result" $((SECONDS - start)))")
+  # Nothing else can run without the tools.
+  [[ $stage == setup && $result == FAILED ]] && break
+done
+echo "=== summary"
+printf '%s\n' "${report[@]}"
+echo "stages: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
