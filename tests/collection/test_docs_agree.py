@@ -20,11 +20,19 @@ def spec(role: str) -> dict:
 
 def readme_rows(role: str) -> dict[str, str]:
     rows = {m["name"]: m["default"] for m in README_ROW.finditer((ROOT / "README.md").read_text())}
-    return {name: default for name, default in rows.items() if name.startswith(role + "_")}
+    return {name: default for name, default in rows.items() if owner(name) == role}
+
+
+def owner(name: str) -> str | None:
+    """The role whose prefix is the longest match (kubo_api_auth_x is not kubo's)."""
+    matches = [role for role in ROLES if name.startswith(role + "_")]
+    return max(matches, key=len) if matches else None
 
 
 def as_readme(value) -> str:
     """How README writes a default: YAML flow style on one line."""
+    if value == "":
+        return '""'
     if isinstance(value, str):
         return value
     return yaml.safe_dump(value, default_flow_style=True).strip().replace("...", "").strip()
