@@ -47,7 +47,8 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
         names = tar.getnames()
     for wanted in ("MANIFEST.json", "README.md", "meta/runtime.yml",
                    "plugins/filter/kubo_api_merge.py", "plugins/filter/kubo_config_mask.py",
-                   "roles/kubo_api_auth/meta/argument_specs.yml", "roles/caddy_tls/meta/argument_specs.yml"):
+                   "roles/kubo_api_auth/meta/argument_specs.yml", "roles/caddy_tls/meta/argument_specs.yml",
+                   "roles/kubo/meta/argument_specs.yml", "playbooks/site.yml", "playbooks/verify.yml"):
         assert wanted in names
     for unwanted in ("molecule", "tests/unit", ".ci", ".venv", "scripts"):
         assert not any(n == unwanted or n.startswith(unwanted + "/") for n in names), unwanted
@@ -59,6 +60,7 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
     ("filter", "secure_kubo.rpc.caddyfile"),
     ("role", "secure_kubo.rpc.kubo_api_auth"),
     ("role", "secure_kubo.rpc.caddy_tls"),
+    ("role", "secure_kubo.rpc.kubo"),
 ])
 def test_ansible_doc_shows_the_installed_documentation(installed, kind, name):
     result = run(str(BIN / "ansible-doc"), "-t", kind, "--json", name, env=installed)
@@ -99,3 +101,12 @@ def test_installed_role_works_through_include_role(installed, tmp_path):
     assert oct((repo / "config").stat().st_mode & 0o777) == "0o600"
     second = run(str(BIN / "ansible-playbook"), "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}", str(playbook), env=installed)
     assert "changed=0" in second.stdout
+
+
+@pytest.mark.parametrize("playbook", ["secure_kubo.rpc.site", "secure_kubo.rpc.verify"])
+def test_installed_playbooks_run_by_fqcn(installed, playbook, tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text((ROOT / "inventory.example").read_text())
+    result = run(str(BIN / "ansible-playbook"), "-i", str(inventory), "--syntax-check", playbook, env=installed)
+    name = playbook.rsplit(".", 1)[1]
+    assert f"ansible_collections/secure_kubo/rpc/playbooks/{name}.yml" in result.stdout

@@ -34,7 +34,7 @@ def as_readme(value) -> str:
     if value == "":
         return '""'
     if isinstance(value, str):
-        return value
+        return value.replace("|", "\\|")  # a bare | would split the table cell
     return yaml.safe_dump(value, default_flow_style=True).strip().replace("...", "").strip()
 
 
