@@ -1,0 +1,106 @@
+"""Bad input stops the run in the preflight play, before any host changes,
+with a message that names the variable.
+
+One `ansible-playbook playbooks/preflight.yml` run covers every case: each
+case is a host (local connection) whose inventory holds valid settings plus
+one bad value. The preflight play only validates; nothing on this machine is
+written. (The Molecule scenarios check that the real host is left unchanged.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SECRET = "a-valid-password-0123"
+
+VALID = {
+    "secure_kubo_domain": "kubo.test",
+    "kubo_api_auth_clients": [{"name": "ci", "username": "ci", "password": SECRET}],
+}
+
+# (case id, variable the message must name, bad value, text the message must contain)
+CASES = [
+    ("clients-not-a-list", "kubo_api_auth_clients", "ci:secret", "kubo_api_auth_clients"),
+    ("client-without-name", "kubo_api_auth_clients", [{"username": "ci", "password": SECRET}], "name"),
+    ("client-without-credentials", "kubo_api_auth_clients", [{"name": "ci"}], "exactly one of"),
+    ("unknown-authsecret-prefix", "kubo_api_auth_clients", [{"name": "ci", "auth_secret": "token:abcdefghijklmnopqrst"}], "unknown prefix 'token:'"),
+    ("short-password", "kubo_api_auth_clients", [{"name": "ci", "username": "ci", "password": "short"}], "at least 16"),
+    ("colon-in-username", "kubo_api_auth_clients", [{"name": "ci", "username": "c:i", "password": SECRET}], "must not contain ':'"),
+    ("newline-in-password", "kubo_api_auth_clients", [{"name": "ci", "username": "ci", "password": SECRET + "\nX"}], "without whitespace"),
+    ("json-breaking-token", "kubo_api_auth_clients", [{"name": "ci", "token": 'abc"}, "x": {"\u0000'}], "printable ASCII"),
+    ("duplicate-client-names", "kubo_api_auth_clients",
+     [{"name": "ci", "username": "a", "password": SECRET}, {"name": "ci", "username": "b", "password": SECRET + "b"}], "duplicate"),
+    ("path-outside-api", "kubo_api_auth_clients", [{"name": "ci", "username": "ci", "password": SECRET, "allowed_paths": ["/webui"]}], "not an RPC path"),
+    ("bad-mode", "kubo_api_auth_mode", "replace", "exclusive, merge"),
+    ("min-length-not-int", "kubo_api_auth_min_secret_length", "sixteen", "kubo_api_auth_min_secret_length"),
+    ("min-length-zero", "kubo_api_auth_min_secret_length", 0, "positive integer"),
+    ("public-api-address", "kubo_api_auth_api_address", "/ip4/0.0.0.0/tcp/5001", "not on loopback"),
+    ("origin-without-scheme", "kubo_api_auth_cors_origins", ["app.example.com"], "scheme://host"),
+    ("wildcard-origin", "kubo_api_auth_cors_origins", ["*"], "every web page"),
+    ("restart-not-bool", "kubo_api_auth_restart", "maybe", "kubo_api_auth_restart"),
+    ("domain-newline-injection", "caddy_tls_domains", ["kubo.test\n\trespond 200"], "caddy_tls_domains[0]"),
+    ("domain-brace-injection", "caddy_tls_domains", ["kubo.test {"], "caddy_tls_domains[0]"),
+    ("domain-with-scheme", "caddy_tls_domains", ["https://kubo.test"], "caddy_tls_domains[0]"),
+    ("domain-with-port", "caddy_tls_domains", ["kubo.test:8443"], "caddy_tls_domains[0]"),
+    ("domain-with-path", "caddy_tls_domains", ["kubo.test/api"], "caddy_tls_domains[0]"),
+    ("no-domain", "caddy_tls_domains", [], "caddy_tls_domains"),
+    ("remote-upstream", "caddy_tls_upstream", "10.1.2.3:5001", "caddy_tls_upstream"),
+    ("upstream-port-out-of-range", "caddy_tls_upstream", "127.0.0.1:99999", "caddy_tls_upstream"),
+    ("bad-email", "caddy_tls_email", "not-an-email", "caddy_tls_email"),
+    ("plain-http-acme-ca", "caddy_tls_acme_ca", "http://ca.example/dir", "caddy_tls_acme_ca"),
+    ("bad-tls-mode", "caddy_tls_mode", "selfsigned", "caddy_tls_mode"),
+    ("port-out-of-range", "caddy_tls_https_port", 70000, "caddy_tls_https_port"),
+    ("hsts-injection", "caddy_tls_hsts", "max-age=1\n}\n:80 {", "caddy_tls_hsts"),
+    ("unbalanced-extra-directive", "caddy_tls_extra_directives", ["}"], "caddy_tls_extra_directives[0]"),
+    ("caddy-origin-without-scheme", "caddy_tls_cors_origins", ["app.example.com"], "caddy_tls_cors_origins[0]"),
+    ("bad-log-level", "caddy_tls_log_level", "LOUD", "caddy_tls_log_level"),
+    ("unknown-install-method", "kubo_install_method", "curl", "kubo_install_method"),
+    ("version-not-pinned", "kubo_version", "latest", "kubo_version"),
+    ("relative-repo-path", "kubo_repo_path", "ipfs", "kubo_repo_path"),
+]
+
+
+@pytest.fixture(scope="module")
+def preflight(tmp_path_factory) -> dict[str, str]:
+    """Run the preflight play once for all cases; return each host's failure output."""
+    tmp = tmp_path_factory.mktemp("preflight")
+    hosts = {}
+    for case, variable, value, _ in CASES:
+        hosts[case] = {**VALID, variable: value}
+    hosts["all-valid"] = dict(VALID)
+    inventory = {"kubo_rpc": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}
+    (tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORKS": "8", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+           "ANSIBLE_COLLECTIONS_PATH": os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")}
+    result = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(tmp / "inventory.yml"), str(ROOT / "playbooks" / "preflight.yml")],
+                            capture_output=True, text=True, env=env, check=False, cwd=ROOT)
+    output = result.stdout + result.stderr
+    failures = {}
+    for case in hosts:
+        lines = [line for line in output.splitlines() if re.search(rf"(fatal|failed): \[{re.escape(case)}\]", line)]
+        failures[case] = "\n".join(lines)
+    failures["__recap__"] = output[output.find("PLAY RECAP"):]
+    return failures
+
+
+@pytest.mark.parametrize(("case", "variable", "value", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_value_fails_preflight_naming_the_variable(preflight, case, variable, value, expected):
+    message = preflight[case]
+    assert message, f"{case}: preflight accepted {variable}={value!r}\n{preflight['__recap__']}"
+    assert variable in message, message
+    assert expected in message, message
+    assert SECRET not in message, "a secret leaked into the error"
+
+
+def test_valid_settings_pass_preflight(preflight):
+    assert preflight["all-valid"] == ""
+    assert re.search(r"all-valid\s+: ok=\d+ +changed=0 +unreachable=0 +failed=0", preflight["__recap__"])
