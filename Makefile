@@ -1,5 +1,5 @@
 # Entry points; the work is done by the scripts they call.
-.PHONY: test unit lint sanity molecule demo build clean help
+.PHONY: test unit lint sanity molecule demo demo-destroy build clean help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -9,6 +9,12 @@ test:  ## everything CI runs: set-up, unit, lint, sanity, molecule
 
 unit lint sanity molecule:  ## one stage of `make test` (after `scripts/test.sh setup`)
 	scripts/test.sh $@
+
+demo:  ## site.yml against a local systemd container, then the guide's check
+	scripts/demo.sh
+
+demo-destroy:  ## remove the demo container
+	scripts/demo.sh destroy
 
 build:  ## build the collection tarball
 	.venv/bin/ansible-galaxy collection build --force

@@ -770,7 +770,17 @@ def _render(s: dict[str, Any]) -> str:
             out.add(2, "}")
         else:
             out.add(2, f"output {quote(log_output)}")
-        out.add(2, "format json")
+        # Kubo's client also sends --api-auth as an `api-auth` query
+        # parameter; Caddy redacts the Authorization header but would log the
+        # URI with the secret in it.
+        out.add(2, "format filter {")
+        out.add(3, "wrap json")
+        out.add(3, "fields {")
+        out.add(4, "request>uri query {")
+        out.add(5, "delete api-auth")
+        out.add(4, "}")
+        out.add(3, "}")
+        out.add(2, "}")
         out.add(2, f"level {quote(log_level)}")
         out.add(1, "}")
         if hsts:

@@ -50,7 +50,14 @@ DEFAULT_TEXT = """\
 "kubo.example.com" {
 \tlog {
 \t\toutput "stdout"
-\t\tformat json
+\t\tformat filter {
+\t\t\twrap json
+\t\t\tfields {
+\t\t\t\trequest>uri query {
+\t\t\t\t\tdelete api-auth
+\t\t\t\t}
+\t\t\t}
+\t\t}
 \t\tlevel "INFO"
 \t}
 \theader Strict-Transport-Security "max-age=31536000"
@@ -346,7 +353,7 @@ def test_basic_auth_is_not_on_the_preflight():
 
 def test_log_to_stderr_at_warn():
     text = render(log_output="stderr", log_level="warn")
-    assert '\t\toutput "stderr"\n\t\tformat json\n\t\tlevel "WARN"\n' in text
+    assert '\t\toutput "stderr"\n\t\tformat filter {\n' in text and '\t\tlevel "WARN"\n' in text
 
 
 def test_log_to_file_with_rolling():

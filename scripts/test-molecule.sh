@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Run the Molecule scenarios in real systemd containers (podman): Kubo, Caddy
+# and Pebble as the ACME CA, end to end.
+#
+#   scripts/test-molecule.sh                    every scenario, `molecule test`
+#   SCENARIOS="trixie" scripts/test-molecule.sh one scenario
+#   scripts/test-molecule.sh converge -s trixie any other molecule command,
+#   scripts/test-molecule.sh verify -s default  with the same set-up
+#   scripts/test-molecule.sh destroy --all
+#
+# Installs what is missing on a fresh Debian host (as root), makes the venv,
+# links the repository in as the collection secure_kubo.rpc, builds Kubo and
+# the test images (both cached), then runs Molecule and prints the wall time
+# of each step. Environment: KUBO_BINARY, KUBO_VERSION, SECURE_KUBO_CACHE (see
+# scripts/build-kubo.sh), FORCE=1 (rebuild images), VENV.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+timings=()
+step() { # step NAME COMMAND... : run, time and record
+  local name=$1 start=$SECONDS rc=0
+  shift
+  printf '\n=== %s\n' "$name" >&2
+  "$@" || rc=$?
+  timings+=("$(printf '%-36s %5d s  %s' "$name" $((SECONDS - start)) "$([[ $rc == 0 ]] && echo ok || echo "FAILED ($rc)")")")
+  return "$rc"
+}
+report() {
+  printf '\n=== wall time per step\n' >&2
+  printf '%s\n' "${timings[@]}" >&2
+}
+trap report EXIT
+
+# --- host packages (fresh machine) ------------------------------------------
+host_packages() {
+  local missing=() pair
+  for pair in podman:podman runc:runc debootstrap:debootstrap curl:curl; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  ((${#missing[@]})) || return 0
+  [[ $(id -u) == 0 ]] || { echo "missing ${missing[*]}: run as root or install them" >&2; return 1; }
+  apt-get update -qq || return
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" || return
+  export SECURE_KUBO_APT_UPDATED=1
+}
+step "host packages" host_packages
+
+# Podman reads the project's own settings (runc, ulimits), nothing in /etc.
+export CONTAINERS_CONF=$ROOT/tests/podman/containers.conf
+
+# --- Python tooling -----------------------------------------------------------
+VENV=${VENV:-$ROOT/.venv}
+step "venv (scripts/setup-venv.sh)" env VENV="$VENV" scripts/setup-venv.sh
+export PATH=$VENV/bin:$PATH
+
+# --- the collection, importable as secure_kubo.rpc ---------------------------
+# molecule/config.yml points ANSIBLE_COLLECTIONS_PATH here.
+link=$ROOT/.cache/collections/ansible_collections/secure_kubo/rpc
+mkdir -p "$(dirname "$link")"
+ln -sfn ../../../.. "$link"
+[[ -f $link/galaxy.yml ]] || { echo "$link does not lead to the repository" >&2; exit 1; }
+
+# --- Kubo and the images -------------------------------------------------------
+step "Kubo binary (scripts/build-kubo.sh)" scripts/build-kubo.sh >"$ROOT/.cache/kubo-binary"
+KUBO_BINARY=$(cat "$ROOT/.cache/kubo-binary")
+export KUBO_BINARY
+step "images (scripts/build-images.sh)" scripts/build-images.sh
+
+# --- Molecule -----------------------------------------------------------------
+export MOLECULE_GLOB='molecule/*/molecule.yml'
+molecule=(molecule -c molecule/config.yml)
+
+if (($#)); then
+  step "molecule $*" "${molecule[@]}" "$@"
+  exit
+fi
+
+if [[ -n ${SCENARIOS:-} ]]; then
+  read -ra scenarios <<<"$SCENARIOS"
+else
+  scenarios=()
+  for f in molecule/*/molecule.yml; do scenarios+=("$(basename "$(dirname "$f")")"); done
+fi
+failed=()
+for s in "${scenarios[@]}"; do
+  step "molecule test -s $s" "${molecule[@]}" test -s "$s" || failed+=("$s")
+done
+if ((${#failed[@]})); then
+  echo "FAILED scenarios: ${failed[*]}" >&2
+  exit 1
+fi
