@@ -12,7 +12,7 @@ rm -rf "$dest" && mkdir -p "$dest"
 # reach; give it a stand-in that uses ensurepip and PyPI instead.
 pip_version=$("$VENV/bin/python" -c 'from ansible_test._internal.python_requirements import PIP_VERSION; print(PIP_VERSION)' 2>/dev/null || echo 24.2)
 mkdir -p ~/.ansible/test/cache
-cp tests/sanity/get_pip_stub.py ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+cp tests/sanity/get_pip_stub.py ~/.ansible/test/cache/"get_pip_${pip_version//./_}.py"
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dest" 2>/dev/null || true
 # ansible-test lists files through git when it finds a repository.
 (cd "$dest" && git init -q && git add -A)

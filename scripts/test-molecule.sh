@@ -62,6 +62,15 @@ mkdir -p "$(dirname "$link")"
 ln -sfn ../../../.. "$link"
 [[ -f $link/galaxy.yml ]] || { echo "$link does not lead to the repository" >&2; exit 1; }
 
+# --- the collection as Galaxy users get it (molecule/site) -------------------
+galaxy_install() {
+  local out=$ROOT/.cache/galaxy-build
+  rm -rf "$out" "$ROOT/.cache/galaxy-collections" && mkdir -p "$out"
+  ansible-galaxy collection build --force --output-path "$out" "$ROOT" >/dev/null &&
+    ansible-galaxy collection install --force -p "$ROOT/.cache/galaxy-collections" "$out"/secure_kubo-rpc-*.tar.gz >/dev/null
+}
+step "collection tarball, installed for molecule/site" galaxy_install
+
 # --- Kubo and the images -------------------------------------------------------
 step "Kubo binary (scripts/build-kubo.sh)" scripts/build-kubo.sh >"$ROOT/.cache/kubo-binary"
 KUBO_BINARY=$(cat "$ROOT/.cache/kubo-binary")

@@ -7,7 +7,7 @@
 #
 # Stages: setup unit lint sanity molecule
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export VENV=${VENV:-.venv}
 export SECURE_KUBO_CACHE=${SECURE_KUBO_CACHE:-$HOME/.cache/secure_kubo_rpc}
 export PATH="$PWD/$VENV/bin:$PATH"

@@ -74,7 +74,7 @@ def preflight(tmp_path_factory) -> dict[str, str]:
     """Run the preflight play once for all cases; return each host's failure output."""
     tmp = tmp_path_factory.mktemp("preflight")
     hosts = {}
-    for case, variable, value, _ in CASES:
+    for case, variable, value, _expected in CASES:
         hosts[case] = {**VALID, variable: value}
     hosts["all-valid"] = dict(VALID)
     inventory = {"kubo_rpc": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}

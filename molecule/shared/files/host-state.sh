@@ -13,8 +13,13 @@ find /etc -xdev \( -path /etc/hosts -o -path /etc/hostname -o -path /etc/resolv.
 find /etc -xdev \( -path /etc/hosts -o -path /etc/hostname -o -path /etc/resolv.conf \) -prune \
   -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
 echo "== /var/lib/ipfs"
-find /var/lib/ipfs -maxdepth 1 -printf '%p %m %u:%g %y\n' | LC_ALL=C sort
-sha256sum /var/lib/ipfs/config
+# Absent on the bare host of the site scenario, where the kubo role creates it.
+if [ -d /var/lib/ipfs ]; then
+  find /var/lib/ipfs -maxdepth 1 -printf '%p %m %u:%g %y\n' | LC_ALL=C sort
+  sha256sum /var/lib/ipfs/config
+else
+  echo "/var/lib/ipfs absent"
+fi
 echo "== services"
 for unit in ipfs.service pebble.service caddy.service; do
   systemctl show -p LoadState,ActiveState,SubState,UnitFileState,MainPID,ExecMainStartTimestampMonotonic,NRestarts "$unit" |

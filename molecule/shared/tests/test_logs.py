@@ -28,7 +28,7 @@ def test_caddys_access_log_is_json_in_the_journal(host, traffic):
             continue
         if isinstance(msg, dict) and str(msg.get("logger", "")).startswith("http.log.access"):
             entries.append(msg)
-    paths = [str(m.get("request", {}).get("uri", "")).split("?")[0] for m in entries]
+    paths = [str(m.get("request", {}).get("uri", "")).split("?", maxsplit=1)[0] for m in entries]
     assert "/api/v0/version" in paths, f"no access log entry for /api/v0/version among {len(entries)}"
 
 

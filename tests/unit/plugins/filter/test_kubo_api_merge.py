@@ -81,7 +81,9 @@ def test_api_address_defaults_to_loopback_5001(config):
     assert merge(config)["Addresses"]["API"] == "/ip4/127.0.0.1/tcp/5001"
 
 
-@pytest.mark.parametrize("address", ["/ip4/127.0.0.1/tcp/5002", "/ip6/::1/tcp/5001", "/unix/run/ipfs/api.sock", ["/ip4/127.0.0.1/tcp/5001", "/ip6/::1/tcp/5001"]])
+@pytest.mark.parametrize("address", [
+    "/ip4/127.0.0.1/tcp/5002", "/ip6/::1/tcp/5001", "/unix/run/ipfs/api.sock", ["/ip4/127.0.0.1/tcp/5001", "/ip6/::1/tcp/5001"],
+])
 def test_loopback_and_unix_api_addresses_are_accepted(config, address):
     assert merge(config, api_address=address)["Addresses"]["API"] == address
 
