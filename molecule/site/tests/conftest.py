@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 _SHARED = Path(__file__).resolve().parents[2] / "shared" / "tests" / "conftest.py"
 _spec = importlib.util.spec_from_file_location("shared_conftest", _SHARED)
 shared = importlib.util.module_from_spec(_spec)
+sys.modules["shared_conftest"] = shared  # dataclasses look their module up there
 _spec.loader.exec_module(shared)
 
 # Fixtures and helpers of the other scenarios, under the same names.
