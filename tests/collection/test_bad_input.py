@@ -79,8 +79,11 @@ def preflight(tmp_path_factory) -> dict[str, str]:
     hosts["all-valid"] = dict(VALID)
     inventory = {"kubo_rpc": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}
     (tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    # This checkout, and nothing else, provides secure_kubo.rpc.
+    (tmp / "ansible_collections" / "secure_kubo").mkdir(parents=True)
+    (tmp / "ansible_collections" / "secure_kubo" / "rpc").symlink_to(ROOT)
     env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORKS": "8", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
-           "ANSIBLE_COLLECTIONS_PATH": os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")}
+           "ANSIBLE_COLLECTIONS_PATH": str(tmp)}
     result = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(tmp / "inventory.yml"), str(ROOT / "playbooks" / "preflight.yml")],
                             capture_output=True, text=True, env=env, check=False, cwd=ROOT)
     output = result.stdout + result.stderr

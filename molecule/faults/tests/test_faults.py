@@ -1,0 +1,102 @@
+"""Bad input, a broken config, a Kubo that will not start, a Caddyfile Caddy
+rejects, a run cut short: the host keeps serving and nothing is lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import all_secrets, client, converge, curl, journal, rpc, state
+
+NEW_PASSWORD = "rotated-admin-pw-Qx71Lm0"
+BAD_INPUT = {
+    "unknown AuthSecret prefix": {"kubo_api_auth_clients": [{"name": "x", "auth_secret": "token:abcdefghijklmnopqrstu"}]},
+    "directive injection in a domain": {"caddy_tls_domains": ["kubo.test\n\trespond 200"]},
+    "public RPC address": {"kubo_api_auth_api_address": "/ip4/0.0.0.0/tcp/5001"},
+    "short password": {"kubo_api_auth_clients": [{"name": "admin", "username": "admin", "password": "short"}]},
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+def test_bad_input_fails_and_leaves_the_host_exactly_as_it_was(host, baseline, case):
+    result = converge(host, BAD_INPUT[case])
+    assert result.returncode != 0, result.stdout[-3000:]
+    var = next(iter(BAD_INPUT[case]))
+    assert var in result.stdout + result.stderr, result.stderr[-3000:]
+    assert state(host) == baseline
+    assert rpc(host, "/api/v0/id", client("admin")).status == 200
+
+
+def test_a_caddyfile_that_caddy_rejects_never_replaces_the_working_one(host, baseline):
+    result = converge(host, {"caddy_tls_extra_directives": ["no_such_directive on"]})
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert "no_such_directive" in result.stdout + result.stderr
+    assert state(host) == baseline, "the Caddyfile or a service changed"
+    assert rpc(host, "/api/v0/id", client("admin")).status == 200
+
+
+def test_a_corrupt_kubo_config_stops_the_role_and_nothing_is_written(host, baseline):
+    host.run("cp -p /var/lib/ipfs/config /root/config.good && printf '{ broken' > /var/lib/ipfs/config")
+    try:
+        result = converge(host)
+        assert result.returncode != 0
+        output = result.stdout + result.stderr
+        assert "is not a JSON object" in output and "/var/lib/ipfs/config.*~" in output, output[-3000:]
+        assert host.file("/var/lib/ipfs/config").content_string == "{ broken"
+        assert rpc(host, "/api/v0/id", client("admin")).status == 200, "Kubo keeps the config it started with"
+    finally:
+        host.run("cp -p /root/config.good /var/lib/ipfs/config")
+
+
+def test_a_kubo_that_will_not_start_gets_its_previous_config_back(host, baseline):
+    # Pebble listens on exactly 127.0.0.1:14000, so Kubo cannot bind it and exits.
+    result = converge(host, {"kubo_api_auth_api_address": "/ip4/127.0.0.1/tcp/14000"})
+    assert result.returncode != 0, result.stdout[-3000:]
+    output = result.stdout + result.stderr
+    assert "did not start with the new config" in output, output[-4000:]
+    assert "is running again" in output, output[-4000:]
+    assert "Journal of ipfs" in output
+    config = json.loads(host.file("/var/lib/ipfs/config").content_string)
+    assert config["Addresses"]["API"] == "/ip4/127.0.0.1/tcp/5001"
+    rejected = json.loads(host.file("/var/lib/ipfs/config.rejected").content_string)
+    assert rejected["Addresses"]["API"] == "/ip4/127.0.0.1/tcp/14000"
+    assert host.file("/var/lib/ipfs/config.rejected").mode == 0o600
+    assert host.service("ipfs").is_running, journal(host, "ipfs")
+    assert rpc(host, "/api/v0/id", client("admin")).status == 200
+
+
+def test_a_run_cut_short_before_the_restart_is_finished_by_the_next_run(host, baseline, test_vars):
+    clients = [dict(c, password=NEW_PASSWORD) if c["name"] == "admin" else c for c in test_vars["kubo_api_auth_clients"]]
+    new_admin = dict(client("admin"), password=NEW_PASSWORD)
+    # The config is written but Kubo is not restarted, as when a run dies there.
+    first = converge(host, {"kubo_api_auth_clients": clients, "kubo_api_auth_restart": False})
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert rpc(host, "/api/v0/id", client("admin")).status == 200, "Kubo should still run the old config"
+    second = converge(host, {"kubo_api_auth_clients": clients})
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert "started before /var/lib/ipfs/config last changed" in second.stdout
+    assert rpc(host, "/api/v0/id", new_admin).status == 200
+    assert rpc(host, "/api/v0/id", client("admin")).status == 403
+
+
+def test_no_secret_appears_in_a_verbose_diff_mode_run(host, baseline, test_vars):
+    clients = [dict(c, password=NEW_PASSWORD) if c["name"] == "admin" else c for c in test_vars["kubo_api_auth_clients"]]
+    result = converge(host, {"kubo_api_auth_clients": clients}, "-vvv", "--diff")
+    assert result.returncode == 0, result.stdout[-3000:]
+    output = result.stdout + result.stderr
+    assert "AuthSecret" in output and "basic:admin:********" in output, "the masked diff is missing"
+    leaked = [s for s in all_secrets(host, clients + test_vars["kubo_api_auth_clients"]) if s in output]
+    assert not leaked, f"{len(leaked)} secret(s) in the -vvv --diff output"
+
+
+def test_a_caddy_that_missed_its_reload_is_reloaded_by_the_next_run(host, baseline):
+    """As if the last run died after installing the Caddyfile: Caddy still runs
+    its packaged config (HTTP only) and the role's record says so."""
+    host.run("printf ':80 {\\n\\trespond \"old\"\\n}\\n' > /root/old.Caddyfile"
+             " && caddy reload --config /root/old.Caddyfile --adapter caddyfile"
+             " && cp /root/old.Caddyfile /etc/caddy/Caddyfile.applied")
+    assert curl(host, "https://kubo.test/api/v0/id").status == 0, "Caddy should be on the old, HTTP-only config now"
+    result = converge(host)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "Caddy has not loaded /etc/caddy/Caddyfile yet" in result.stdout
+    assert rpc(host, "/api/v0/id", client("admin")).status == 200, journal(host, "caddy")
