@@ -90,28 +90,26 @@ def is_allowed_path(path: str) -> bool:
     return path == API_PATH_PREFIX or path.startswith(API_PATH_PREFIX + "/")
 
 
+def _tcp_ip(addr: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP of /ip4|ip6/IP/tcp/PORT with a valid port and matching family."""
+    match = _TCP_MULTIADDR.match(addr)
+    if not match or not 0 < int(match.group(3)) < 65536:
+        return None
+    try:
+        ip = ipaddress.ip_address(match.group(2))
+    except ValueError:
+        return None
+    return ip if ip.version == (4 if match.group(1) == "ip4" else 6) else None
+
+
 def is_loopback_multiaddr(addr: str) -> bool:
     """True for /ip4/127.x/tcp/N, /ip6/::1/tcp/N and /unix/PATH."""
     if _UNIX_MULTIADDR.match(addr):
         return True
-    match = _TCP_MULTIADDR.match(addr)
-    if not match or not 0 < int(match.group(3)) < 65536:
-        return False
-    try:
-        return ipaddress.ip_address(match.group(2)).is_loopback
-    except ValueError:
-        return False
+    ip = _tcp_ip(addr)
+    return ip is not None and ip.is_loopback
 
 
 def is_valid_multiaddr(addr: str) -> bool:
     """Shape check for the TCP and unix multiaddrs Kubo's API listens on."""
-    if _UNIX_MULTIADDR.match(addr):
-        return True
-    match = _TCP_MULTIADDR.match(addr)
-    if not match or not 0 < int(match.group(3)) < 65536:
-        return False
-    try:
-        ip = ipaddress.ip_address(match.group(2))
-    except ValueError:
-        return False
-    return ip.version == (4 if match.group(1) == "ip4" else 6)
+    return bool(_UNIX_MULTIADDR.match(addr)) or _tcp_ip(addr) is not None
