@@ -21,7 +21,7 @@ def test_galaxy_importer_accepts_the_tarball_without_warnings(tmp_path):
     config.write_text("[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\n")
     env = {**os.environ, "GALAXY_IMPORTER_CONFIG": str(config), "PATH": f"{BIN}:{os.environ['PATH']}"}
     result = subprocess.run([str(BIN / "python"), "-m", "galaxy_importer.main", str(tarball)],
-                            capture_output=True, text=True, env=env, check=False, timeout=600)
+                            capture_output=True, text=True, env=env, check=False, timeout=600, cwd=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Importer processing completed successfully" in output
