@@ -93,6 +93,13 @@ options:
         description: Value of the C(Strict-Transport-Security) header. Empty string disables it.
         type: str
         default: max-age=31536000
+      upstream_wait:
+        description:
+          - Seconds for which Caddy holds a request while Kubo does not accept connections (a restart)
+            and retries it, instead of answering 502 at once. Only requests that never reached Kubo are
+            retried. C(0) turns this off.
+        type: int
+        default: 0
       log_output:
         description: Where the access log goes.
         type: str
@@ -192,6 +199,7 @@ DEFAULTS: dict[str, Any] = {
     "cors_allow_credentials": True,
     "cors_max_age": 3600,
     "hsts": "max-age=31536000",
+    "upstream_wait": 0,
     "log_output": "stdout",
     "log_file": "/var/log/caddy/kubo-rpc-access.log",
     "log_roll_size": "100MiB",
@@ -724,6 +732,7 @@ def _render(s: dict[str, Any]) -> str:
     allow_credentials = _as_bool("cors_allow_credentials", s["cors_allow_credentials"])
     max_age = _as_int("cors_max_age", s["cors_max_age"], 0, 86400 * 7)
     hsts = _hsts(s["hsts"])
+    upstream_wait = _as_int("upstream_wait", s["upstream_wait"], 0, 300)
     log_output = _choice("log_output", s["log_output"], LOG_OUTPUTS)
     log_level = _choice("log_level", s["log_level"], LOG_LEVELS, upper=True)
     log_file = roll_size = ""
@@ -815,7 +824,14 @@ def _render(s: dict[str, Any]) -> str:
             for username, password_hash in users:
                 out.add(4, f"{quote(username)} {quote(password_hash)}")
             out.add(3, "}")
-        out.add(3, f"reverse_proxy {quote(upstream)}")
+        if upstream_wait:
+            # Holds requests across a Kubo restart; Caddy retries only failed dials.
+            out.add(3, f"reverse_proxy {quote(upstream)} {{")
+            out.add(4, f"lb_try_duration {upstream_wait}s")
+            out.add(4, "lb_try_interval 250ms")
+            out.add(3, "}")
+        else:
+            out.add(3, f"reverse_proxy {quote(upstream)}")
         out.add(2, "}")
         out.add(2, "handle {")
         out.add(3, "respond 404")

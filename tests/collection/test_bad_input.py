@@ -59,6 +59,8 @@ CASES = [
     ("plain-http-acme-ca", "caddy_tls_acme_ca", "http://ca.example/dir", "caddy_tls_acme_ca"),
     ("bad-tls-mode", "caddy_tls_mode", "selfsigned", "caddy_tls_mode"),
     ("port-out-of-range", "caddy_tls_https_port", 70000, "caddy_tls_https_port"),
+    ("negative-certificate-timeout", "caddy_tls_certificate_timeout", -5, "caddy_tls_certificate_timeout"),
+    ("restart-timeout-not-int", "kubo_api_auth_restart_timeout", "soon", "kubo_api_auth_restart_timeout"),
     ("hsts-injection", "caddy_tls_hsts", "max-age=1\n}\n:80 {", "caddy_tls_hsts"),
     ("unbalanced-extra-directive", "caddy_tls_extra_directives", ["}"], "caddy_tls_extra_directives[0]"),
     ("caddy-origin-without-scheme", "caddy_tls_cors_origins", ["app.example.com"], "caddy_tls_cors_origins[0]"),

@@ -4,37 +4,15 @@ the instance again with other variables and reading its state."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-_SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-_spec = importlib.util.spec_from_file_location("shared_conftest", _SHARED_DIR / "tests" / "conftest.py")
-shared = importlib.util.module_from_spec(_spec)
-sys.modules["shared_conftest"] = shared  # dataclasses look their module up there
-_spec.loader.exec_module(shared)
-
-host = shared.host
-test_vars = shared.test_vars
-pebble_root = shared.pebble_root
-client, rpc, curl, journal, secrets_of = shared.client, shared.rpc, shared.curl, shared.journal, shared.secrets_of
-CONVERGE = _SHARED_DIR / "converge.yml"
-
-
-def converge(host, extra_vars: dict | None = None, *flags: str) -> subprocess.CompletedProcess:
-    """ansible-playbook converge.yml against this instance, as Molecule runs it."""
-    inventory = os.environ.get("MOLECULE_INVENTORY_FILE") or str(Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory")
-    argv = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", inventory,
-            "--limit", host.backend.get_hostname(), *flags, str(CONVERGE)]
-    if extra_vars:
-        argv += ["-e", json.dumps(extra_vars)]
-    env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=600, env=env)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tests"))
+# pylint: disable=wrong-import-position,unused-import
+from kubo_checks import auth_header, client, converge, curl, host, journal, pebble_root, rpc, secrets_of, test_vars  # noqa: E402,F401
 
 
 def state(host) -> dict:

@@ -7,45 +7,24 @@ variables, so that the instance ends as the idempotence step left it.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from conftest import SHARED, client, journal_leaks, load_test_vars, rpc, secrets_of
+from conftest import client, converge, journal_leaks, load_test_vars, rpc, secrets_of
 
 NEW_PINNER_PASSWORD = "test-pinner-pw-rotated-9Vb2"
 
 
-def converge(host, extra_vars: dict | None, tmp_path_factory) -> None:
-    """ansible-playbook converge.yml against this instance, like Molecule does."""
-    inventory = os.environ.get("MOLECULE_INVENTORY_FILE") or str(
-        Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory"
-    )
-    argv = [
-        str(Path(sys.executable).with_name("ansible-playbook")),
-        "-i", inventory,
-        "--limit", host.backend.get_hostname(),
-        str(SHARED / "converge.yml"),
-    ]
-    if extra_vars is not None:
-        f = tmp_path_factory.mktemp("vars") / "rotated.json"
-        f.write_text(json.dumps(extra_vars))
-        f.chmod(0o600)
-        argv += ["-e", f"@{f}"]
-    res = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=600)
-    assert res.returncode == 0, f"{' '.join(argv)} failed:\n{res.stdout[-6000:]}\n{res.stderr[-3000:]}"
+def converged(host, extra_vars: dict | None = None) -> None:
+    res = converge(host, extra_vars)
+    assert res.returncode == 0, f"converge failed:\n{res.stdout[-6000:]}\n{res.stderr[-3000:]}"
 
 
 @pytest.fixture(scope="module")
-def rotated(host, tmp_path_factory):
+def rotated(host):
     clients = [c for c in load_test_vars()["kubo_api_auth_clients"] if c["name"] != "ci-bot"]
     clients = [dict(c, password=NEW_PINNER_PASSWORD) if c["name"] == "pinner" else c for c in clients]
-    converge(host, {"kubo_api_auth_clients": clients}, tmp_path_factory)
+    converged(host, {"kubo_api_auth_clients": clients})
     yield clients
-    converge(host, None, tmp_path_factory)
+    converged(host)
     # Back to the original clients: the removed token works again.
     assert rpc(host, "/api/v0/id", client("ci-bot")).status == 200
 

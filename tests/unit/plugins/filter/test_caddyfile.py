@@ -146,6 +146,8 @@ REFUSALS = [
     ({"upstream": "[::g]:5001"}, "is not an IPv6 address"),
     ({"upstream": "unix/run/kubo.sock"}, "caddy_tls_upstream: 'unix/run/kubo.sock' is not a valid upstream: write a socket as unix//absolute/path"),
     ({"upstream": "127.0.0.1:5001\nreverse_proxy evil:80"}, "caddy_tls_upstream: '127.0.0.1:5001\\nreverse_proxy evil:80' contains a line break"),
+    ({"upstream_wait": -1}, "caddy_tls_upstream_wait"),
+    ({"upstream_wait": "ten"}, "caddy_tls_upstream_wait"),
     ({"upstream": ""}, "caddy_tls_upstream: must not be empty"),
     ({"upstream_allow_remote": "maybe"}, "caddy_tls_upstream_allow_remote: must be a boolean"),
     # email

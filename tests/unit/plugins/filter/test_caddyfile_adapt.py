@@ -260,3 +260,14 @@ def test_ports(caddy, tmp_path):
     assert http["https_port"] == 8443
     (server,) = http["servers"].values()
     assert server["listen"] == [":8443"]
+
+
+def test_upstream_wait_makes_caddy_retry_dials_for_that_long(caddy, tmp_path):
+    (api, _rest) = ordered_routes(adapt(caddy, tmp_path, upstream_wait=10))
+    balancing = find(handlers_of(api), "reverse_proxy")["load_balancing"]
+    assert balancing == {"try_duration": 10_000_000_000, "try_interval": 250_000_000}
+
+
+def test_no_retries_without_upstream_wait(caddy, tmp_path):
+    (api, _rest) = ordered_routes(adapt(caddy, tmp_path, upstream_wait=0))
+    assert "load_balancing" not in find(handlers_of(api), "reverse_proxy")
