@@ -90,7 +90,7 @@ def test_kubo_that_will_not_start_gets_its_previous_config_back(host, baseline):
     holder = ("import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 5002)); s.listen(); time.sleep(600)")
     assert host.run("systemd-run --unit port-holder python3 -c %s && sleep 1", holder).rc == 0
     try:
-        result = converge(host, {"kubo_api_auth_api_address": "/ip4/127.0.0.1/tcp/5002"})
+        result = converge(host, {"kubo_api_auth_api_address": "/ip4/127.0.0.1/tcp/5002", "kubo_api_auth_restart_timeout": 15})
         output = result.stdout + result.stderr
         assert result.returncode != 0, output[-3000:]
         assert "did not start with the new config" in output, output[-3000:]
@@ -107,11 +107,12 @@ def test_kubo_that_will_not_start_gets_its_previous_config_back(host, baseline):
 
 
 def test_an_acme_ca_that_is_down_fails_the_run_in_bounded_time_and_a_later_run_recovers(host, baseline):
-    """A new domain while the CA is down: the run fails after
-    caddy_tls_certificate_timeout with Caddy's ACME error, the existing site
-    keeps serving; once the CA is back, the next run gets the certificate."""
+    """A new domain while the CA does not answer: the run fails after
+    caddy_tls_certificate_timeout with Caddy's ACME log, the existing site
+    keeps serving; once the CA is back, the next run gets the certificate.
+    Pebble is paused, not stopped: it keeps its accounts in memory only."""
     extra = {"caddy_tls_domains": ["kubo.test", "new.kubo.test"], "caddy_tls_certificate_timeout": 20}
-    assert host.run("systemctl stop pebble").rc == 0
+    assert host.run("systemctl kill --signal=SIGSTOP pebble").rc == 0
     try:
         started = time.monotonic()
         down = converge(host, extra)
@@ -119,16 +120,14 @@ def test_an_acme_ca_that_is_down_fails_the_run_in_bounded_time_and_a_later_run_r
         output = down.stdout + down.stderr
         assert down.returncode != 0, output[-3000:]
         assert "Caddy has no certificate for new.kubo.test after 20 s" in output, output[-3000:]
-        assert "https://127.0.0.1:14000/dir" in output and "tls.obtain" in output, "the CA or Caddy's error is missing"
+        assert "https://127.0.0.1:14000/dir" in output and "tls.obtain" in output, "the CA or Caddy's log is missing"
         print(f"failed run with the CA down took {took:.0f} s")
         assert took < 20 + 90, f"the failed run took {took:.0f} s"
         assert rpc(host, "/api/v0/id", client("admin")).status == 200, "the existing site stopped serving"
     finally:
-        assert host.run("systemctl start pebble").rc == 0
-    fetch_root = "curl -sS --fail --retry 10 --retry-connrefused --cacert /etc/pebble/test-ca.pem -o %s https://127.0.0.1:15000/roots/0"
-    assert host.run(fetch_root, "/root/pebble-root.new.pem").rc == 0
+        assert host.run("systemctl kill --signal=SIGCONT pebble").rc == 0
     up = converge(host, extra)
     assert up.returncode == 0, up.stdout[-3000:]
     answer = curl(host, "https://new.kubo.test/api/v0/version", "--resolve", "new.kubo.test:443:127.0.0.1",
-                  "-H", f"Authorization: {auth_header(client('admin'))}", cacert="/root/pebble-root.new.pem")
+                  "-H", f"Authorization: {auth_header(client('admin'))}")
     assert answer.status == 200, str(answer) + journal(host, "caddy")

@@ -57,4 +57,9 @@ def curl_status(host, ip: str, path: str, *args: str, scheme: str = "https") -> 
 def report(request):
     """Print a measurement in the test log, passed or not."""
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    return lambda line: reporter.write_line(f"MEASURED {line}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def write(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"MEASURED {line}")
+    return write

@@ -104,15 +104,20 @@ def test_rotating_a_secret_under_load_switches_each_host_in_turn(host, ips, test
         last_old = max(r["t"] for r in mine if r["credential"] == "old" and r["status"] == 200)
         first_new = min(r["t"] for r in mine if r["credential"] == "new" and r["status"] == 200)
         during = [r for r in mine if last_old < r["t"] < first_new]
-        errors = [r for r in during if r["status"] not in (200, 403)]
+        errors = [r for r in mine if r["status"] not in (200, 403)]
+        slowest = max(r["ms"] for r in mine)
         windows[server] = (last_old, first_new)
         report(f"rotation on {server}: {len(mine)} calls; old secret last worked at {last_old:.2f} s, new first worked "
-               f"at {first_new:.2f} s: {first_new - last_old:.2f} s with neither, {len(during)} calls failed "
-               f"({len(errors)} of them errors: {sorted({r['status'] for r in errors})}); rotate.yml took {took:.0f} s")
+               f"at {first_new:.2f} s: {first_new - last_old:.2f} s with neither, {len(during)} calls in between; "
+               f"{len(errors)} calls failed with an error ({sorted({r['status'] for r in errors})}); slowest call "
+               f"{slowest:.0f} ms; rotate.yml took {took:.0f} s")
         before, after = [r for r in mine if r["t"] <= last_old], [r for r in mine if r["t"] >= first_new]
         assert all(r["status"] == (200 if r["credential"] == "old" else 403) for r in before), "the new secret worked early"
         assert all(r["status"] == (403 if r["credential"] == "old" else 200) for r in after), "the old secret still worked"
         assert first_new - last_old < 15, "the switch-over took too long"
+        # Caddy holds calls while Kubo restarts (caddy_tls_upstream_wait); without that,
+        # every call during the restart is a 502. A call in flight as Kubo stops may fail.
+        assert len(errors) <= 2, errors[:5]
     # serial: 1 — while one server switches, the other serves every call.
     for server, other in (("a", "b"), ("b", "a")):
         start, end = windows[server]

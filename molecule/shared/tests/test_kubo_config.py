@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import KUBO_CONFIG
+from conftest import KUBO_CONFIG, secrets_of
 
 OWNED = {("API", "Authorizations"), ("API", "HTTPHeaders")}
 
@@ -49,3 +49,19 @@ def test_kubos_config_is_0600_and_owned_by_ipfs(host):
 def test_every_client_has_an_authorization_entry(kubo_config, test_vars):
     auths = kubo_config["API"]["Authorizations"]
     assert len(auths) == len(test_vars["kubo_api_auth_clients"]), sorted(auths)
+
+
+def test_files_holding_secrets_are_readable_only_by_their_service(host, test_vars, kubo_config):
+    """Every file outside /root that holds a client secret or the node's key
+    (the config, its backups) is unreadable to other users."""
+    secrets = secrets_of(test_vars["kubo_api_auth_clients"]) | {kubo_config["Identity"]["PrivKey"]}
+    placeholders = " ".join(["%s"] * len(secrets))
+    host.run(f"umask 077; printf '%%s\\n' {placeholders} > /root/secret-patterns", *sorted(secrets))
+    found = host.run("grep -rlF -f /root/secret-patterns /etc /var /opt /srv /home /tmp /usr/local 2>/dev/null")
+    host.run("rm -f /root/secret-patterns")
+    files = found.stdout.split()
+    assert KUBO_CONFIG in files, "the search found nothing: it is broken"
+    for path in files:
+        owner, group, mode = host.run("stat -c '%%U %%G %%a' %s", path).stdout.split()
+        assert int(mode, 8) & 0o007 == 0, f"{path} is {mode}, readable by every user"
+        assert owner == "ipfs" or (owner == "root" and int(mode, 8) & 0o070 == 0), f"{path}: {owner}:{group} {mode}"
