@@ -16,6 +16,10 @@ demo:  ## site.yml against a local systemd container, then the guide's check
 demo-destroy:  ## remove the demo container
 	scripts/demo.sh destroy
 
+.PHONY: bench
+bench:  ## RPC overhead of Caddy+TLS+auth and site.yml convergence times -> docs/benchmarks.md
+	scripts/bench.sh
+
 build:  ## build the collection tarball
 	.venv/bin/ansible-galaxy collection build --force
 
