@@ -101,9 +101,9 @@ options:
         type: int
         default: 0
       log_output:
-        description: Where the access log goes.
+        description: Where the access log goes; C(none) writes no access log.
         type: str
-        choices: [stdout, stderr, file]
+        choices: [stdout, stderr, file, none]
         default: stdout
       log_file:
         description: Absolute path of the access log when O(_input.log_output=file).
@@ -211,7 +211,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 MODES = ("acme", "internal")
-LOG_OUTPUTS = ("stdout", "stderr", "file")
+LOG_OUTPUTS = ("stdout", "stderr", "file", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -771,27 +771,28 @@ def _render(s: dict[str, Any]) -> str:
         out.add(0, f"{quote(domain)} {{")
         if mode == "internal":
             out.add(1, "tls internal")
-        out.add(1, "log {")
-        if log_output == "file":
-            out.add(2, f"output file {quote(log_file)} {{")
-            out.add(3, f"roll_size {quote(roll_size)}")
-            out.add(3, f"roll_keep {roll_keep}")
+        if log_output != "none":  # no access log: the cheapest (see docs/benchmarks.md)
+            out.add(1, "log {")
+            if log_output == "file":
+                out.add(2, f"output file {quote(log_file)} {{")
+                out.add(3, f"roll_size {quote(roll_size)}")
+                out.add(3, f"roll_keep {roll_keep}")
+                out.add(2, "}")
+            else:
+                out.add(2, f"output {quote(log_output)}")
+            # Kubo's client also sends --api-auth as an `api-auth` query
+            # parameter; Caddy redacts the Authorization header but would log the
+            # URI with the secret in it.
+            out.add(2, "format filter {")
+            out.add(3, "wrap json")
+            out.add(3, "fields {")
+            out.add(4, "request>uri query {")
+            out.add(5, "delete api-auth")
+            out.add(4, "}")
+            out.add(3, "}")
             out.add(2, "}")
-        else:
-            out.add(2, f"output {quote(log_output)}")
-        # Kubo's client also sends --api-auth as an `api-auth` query
-        # parameter; Caddy redacts the Authorization header but would log the
-        # URI with the secret in it.
-        out.add(2, "format filter {")
-        out.add(3, "wrap json")
-        out.add(3, "fields {")
-        out.add(4, "request>uri query {")
-        out.add(5, "delete api-auth")
-        out.add(4, "}")
-        out.add(3, "}")
-        out.add(2, "}")
-        out.add(2, f"level {quote(log_level)}")
-        out.add(1, "}")
+            out.add(2, f"level {quote(log_level)}")
+            out.add(1, "}")
         if hsts:
             out.add(1, f"header Strict-Transport-Security {quote(hsts)}")
         for depth, line in extra:

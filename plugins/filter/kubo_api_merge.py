@@ -112,6 +112,7 @@ _value:
 """
 
 import copy
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -293,7 +294,9 @@ def kubo_api_merge(
     address = _api_address(api_address, allow_public_api, var_prefix)
 
     # Assigning to an existing key keeps its position, so the file diffs cleanly.
-    merged = copy.deepcopy(dict(config))
+    # A JSON round trip copies the (JSON-born) config: deepcopy of Ansible's
+    # lazy templated containers cost seconds of controller CPU per call.
+    merged = json.loads(json.dumps(config))
     api = merged.get("API") or {}
     merged["API"] = api
 

@@ -271,3 +271,9 @@ def test_upstream_wait_makes_caddy_retry_dials_for_that_long(caddy, tmp_path):
 def test_no_retries_without_upstream_wait(caddy, tmp_path):
     (api, _rest) = ordered_routes(adapt(caddy, tmp_path, upstream_wait=0))
     assert "load_balancing" not in find(handlers_of(api), "reverse_proxy")
+
+
+def test_no_access_log_when_log_output_is_none(caddy, tmp_path):
+    config = adapt(caddy, tmp_path, log_output="none")
+    assert "logging" not in config
+    assert "logs" not in config["apps"]["http"]["servers"]["srv0"]
