@@ -18,8 +18,19 @@ description:
     C(/debug/...)) is answered with 404 by Caddy itself.
   - CORS preflight requests (C(OPTIONS) on C(/api/v0/*) with an allowed C(Origin))
     are answered by Caddy with 204, because Kubo's authorization answers them with 403.
+    Every other C(/api/v0/) response to a listed origin gets C(Access-Control-Allow-Origin)
+    from Caddy too, so that a page can read Kubo's 403 and 405 answers (Kubo sends no CORS
+    headers with them). Origins that are not listed get no CORS header.
+  - For Caddy 2.7 and later the global option C(servers { enable_full_duplex }) is set, because
+    Kubo writes the progress of C(add?progress=true) while it still reads the upload, which
+    Caddy's HTTP/1.1 server otherwise cuts off.
   - Every value that comes from a setting is quoted. Values that could inject
-    Caddyfile syntax (newlines, control characters, braces, backslashes) are refused.
+    Caddyfile syntax (line breaks, control and invisible characters, blanks other than
+    ASCII space, braces, backslashes) are refused; the checks and the canonical forms
+    (host names, origins, ports) are those of the collection's one validation core,
+    shared with P(secure_kubo.rpc.kubo_api_merge#filter).
+  - O(_input.extra_directives) are read as Caddy's lexer reads them, in Caddy 2.6 and 2.11
+    alike, and refused when Caddy would see another block structure than the lines show.
   - The routes are wrapped in a C(route) block so that their order is the written
     one; Caddy's automatic sorting would put C(handle /api/v0/*) before the preflight
     C(handle) with the same path and the preflight would never match.
@@ -29,13 +40,20 @@ options:
     type: dict
     required: true
     suboptions:
+      state:
+        description:
+          - C(present) publishes the RPC API. C(absent) renders a Caddyfile without any site,
+            so that Caddy stops publishing it; every other setting is then ignored.
+        type: str
+        choices: [present, absent]
+        default: present
       domains:
         description:
           - Site addresses, one site block each. IDNA names are converted to punycode.
           - A wildcard C(*) is allowed only as the whole leftmost label.
+          - Required when O(_input.state=present).
         type: list
         elements: str
-        required: true
       upstream:
         description:
           - Kubo's RPC listener as C(host:port) (no scheme), or C(unix//path/to/socket).
@@ -72,7 +90,11 @@ options:
         type: int
         default: 443
       cors_origins:
-        description: Origins (C(https://app.example.com)) whose CORS preflight requests Caddy answers.
+        description:
+          - Origins (C(https://app.example.com)) whose CORS preflight requests Caddy answers and
+            whose other C(/api/v0/) responses get CORS headers.
+          - Written in the form browsers send (lower case, punycode, no default port, no trailing
+            slash); two spellings of one origin are refused.
         type: list
         elements: str
         default: []
@@ -126,6 +148,10 @@ options:
         description:
           - Lines added to every site block. A line may open a block with a final C({)
             and a later line may close it with a lone C(}); braces must balance.
+          - Refused, because Caddy would read them differently than they look - blanks other
+            than ASCII space and tab, invisible characters, C({$NAME}) (use C({env.NAME})),
+            quoted C("{"), C("}") or C("import"), C(import), heredocs, and backslashes at the
+            end of a token or in a comment.
         type: list
         elements: str
         default: []
@@ -146,8 +172,8 @@ options:
       caddy_version:
         description:
           - Version of the Caddy that will run the file (C(2.6.2), C(v2.11.7 h1:...)).
-          - Chooses C(basicauth) (before 2.8) or C(basic_auth) (2.8 and later).
-            Empty means a current Caddy.
+          - Chooses C(basicauth) (before 2.8) or C(basic_auth) (2.8 and later), and
+            C(enable_full_duplex) (2.7 and later). Empty means a current Caddy.
         type: str
         default: ""
 seealso:
@@ -172,19 +198,22 @@ _value:
   type: string
 """
 
-import ipaddress
-import posixpath
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._caddy_lexer import directive_lines
+
+FILTER = "caddyfile"
 VAR_PREFIX = "caddy_tls_"
 API_PATH = "/api/v0/*"
 
 DEFAULTS: dict[str, Any] = {
+    "state": "present",
     "domains": None,
     "upstream": "127.0.0.1:5001",
     "upstream_allow_remote": False,
@@ -210,330 +239,35 @@ DEFAULTS: dict[str, Any] = {
     "caddy_version": "",
 }
 
+STATES = ("present", "absent")
 MODES = ("acme", "internal")
 LOG_OUTPUTS = ("stdout", "stderr", "file", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 
-_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-# Characters whose IDNA 2003 (Python's codec) and IDNA 2008 mappings differ.
-_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
-_EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`|~-]+$")
-_HTTP_TOKEN_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-_HSTS_RE = re.compile(
-    r"^max-age=[0-9]+(?:[ ]*;[ ]*(?:includeSubDomains|preload))*$", re.IGNORECASE
-)
-_ROLL_SIZE_RE = re.compile(r"^[1-9][0-9]*(?:[KMGT]i?B)?$")
-_VERSION_RE = re.compile(r"^v?([0-9]+)\.([0-9]+)")
-_BCRYPT_RE = re.compile(r"^\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}$")
+_HSTS = re.compile(r"max-age=[0-9]+(?:[ ]*;[ ]*(?:includeSubDomains|preload))*", re.IGNORECASE)
+_ROLL_SIZE = re.compile(r"[1-9][0-9]*(?:[KMGT]i?B)?")
+_VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)(?:[.+ -][\x20-\x7e]*)?")
+_BCRYPT = re.compile(r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}")
 
-
-class _Invalid(Exception):
-    """A setting is invalid; args are (setting path, message)."""
-
-
-def _fail(where: str, message: str) -> NoReturn:
-    raise _Invalid(where, message)
-
-
-def _var(where: str) -> str:
-    return VAR_PREFIX + where
-
-
-# ---------------------------------------------------------------- tokens
-
-
-def _check_text(where: str, value: Any, allow_empty: bool = False) -> str:
-    """Refuse anything that could change the structure of the Caddyfile."""
-    if not isinstance(value, str):
-        _fail(where, f"must be a string, got {type(value).__name__}")
-    if not value and not allow_empty:
-        _fail(where, "must not be empty")
-    for char in value:
-        if char in "\r\n" or char in "\u2028\u2029":
-            _fail(where, f"{value!r} contains a line break, which would start a new directive")
-        if unicodedata.category(char) == "Cc":
-            _fail(where, f"{value!r} contains the control character {char!r}")
-        if char in "{}":
-            _fail(
-                where,
-                f"{value!r} contains {char!r}; braces open blocks, placeholders and "
-                "environment variables in a Caddyfile",
-            )
-        if char == "\\":
-            _fail(where, f"{value!r} contains a backslash, which a Caddyfile cannot quote safely")
-    return value
+# What the filter writes when the site is withdrawn (state: absent).
+WITHDRAWN = "# secure_kubo.rpc.caddy_tls: the Kubo RPC API is not published here (caddy_tls_state: absent).\n"
 
 
 def quote(value: str) -> str:
-    """Quote one token for a Caddyfile (the value must have passed _check_text)."""
+    """Quote one token for a Caddyfile (the value must have passed _validate.text)."""
     return '"' + value.replace('"', '\\"') + '"'
 
 
-def _text(where: str, value: Any) -> str:
-    return quote(_check_text(where, value))
-
-
 # ----------------------------------------------------------- validators
-
-
-def _as_int(where: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool):
-        _fail(where, f"must be an integer, got {value!r}")
-    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
-        value = int(value.strip())
-    if not isinstance(value, int):
-        _fail(where, f"must be an integer, got {value!r}")
-    if not low <= value <= high:
-        _fail(where, f"{value} is out of range ({low}-{high})")
-    return value
-
-
-def _as_bool(where: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
-        return value.lower() in ("true", "yes", "1")
-    _fail(where, f"must be a boolean, got {value!r}")
-
-
-def _as_list(where: str, value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
-        _fail(where, f"must be a list, got {type(value).__name__}")
-    return list(value)
-
-
-def _choice(where: str, value: Any, choices: tuple[str, ...], upper: bool = False) -> str:
-    text = value.upper() if upper and isinstance(value, str) else value
-    if text not in choices:
-        _fail(where, f"{value!r} is not one of {', '.join(choices)}")
-    return text
-
-
-def _hostname(where: str, value: str, wildcard: bool = False, what: str = "domain name") -> str:
-    """Validate a DNS name and return its ASCII (punycode) form, lower case."""
-    if not isinstance(value, str) or not value:
-        _fail(where, f"{value!r} is not a valid {what}: it is empty or not a string")
-    if "://" in value:
-        _fail(where, f"{value!r} is not a valid {what}: give the bare name without a scheme")
-    if "/" in value:
-        _fail(where, f"{value!r} is not a valid {what}: give the bare name without a path")
-    if ":" in value:
-        _fail(where, f"{value!r} is not a valid {what}: give the bare name without a port")
-    if value.endswith("."):
-        _fail(where, f"{value!r} is not a valid {what}: remove the trailing dot")
-    deviations = _IDNA_DEVIATIONS.intersection(value)
-    if deviations:
-        _fail(
-            where,
-            f"{value!r} is not a valid {what}: {''.join(sorted(deviations))!r} maps differently "
-            "in IDNA 2003 and IDNA 2008; give the punycode (xn--) form",
-        )
-    labels = value.split(".")
-    out = []
-    for index, label in enumerate(labels):
-        if label == "*" and wildcard and index == 0 and len(labels) > 2:
-            out.append("*")
-            continue
-        if "*" in label:
-            hint = (
-                "a wildcard is allowed only as the whole leftmost label of a name with "
-                "at least three labels (*.example.com)"
-                if wildcard
-                else "wildcards are not allowed here"
-            )
-            _fail(where, f"{value!r} is not a valid {what}: {hint}")
-        try:
-            ascii_label = label.encode("idna").decode("ascii").lower()
-        except UnicodeError:
-            _fail(where, f"{value!r} is not a valid {what}: label {label!r} cannot be IDNA-encoded")
-        if not _LABEL_RE.match(ascii_label):
-            _fail(
-                where,
-                f"{value!r} is not a valid {what}: label {label!r} must be 1-63 letters, digits "
-                "or hyphens, not starting or ending with a hyphen",
-            )
-        out.append(ascii_label)
-    name = ".".join(out)
-    if len(name) > 253:
-        _fail(where, f"{value!r} is not a valid {what}: longer than 253 characters")
-    return name
-
-
-def _domains(value: Any) -> list[str]:
-    where = "domains"
-    items = _as_list(where, value)
-    if not items:
-        _fail(where, "must list at least one domain name")
-    seen: dict[str, int] = {}
-    result = []
-    for index, item in enumerate(items):
-        name = _hostname(f"{where}[{index}]", item, wildcard=True)
-        if name in seen:
-            _fail(f"{where}[{index}]", f"{item!r} repeats {_var(where)}[{seen[name]}] ({name})")
-        seen[name] = index
-        result.append(name)
-    return result
-
-
-def _host_port(where: str, value: str, what: str, full: str) -> tuple[str, int | None, bool]:
-    """Split host[:port]; return (host for output, port, is_loopback)."""
-    try:
-        return _split_host_port(where, value, what)
-    except _Invalid as exc:
-        message = exc.args[1]
-        if message.startswith(repr(value) + " is not a valid " + what):
-            message = message[len(repr(value) + " is not a valid " + what) + 2:]
-        _fail(where, f"{full!r} is not a valid {what}: {message}")
-
-
-def _split_host_port(where: str, value: str, what: str) -> tuple[str, int | None, bool]:
-    host: str
-    port_text: str | None = None
-    if value.startswith("["):
-        end = value.find("]")
-        if end < 0:
-            _fail(where, f"{value!r} is not a valid {what}: unclosed '['")
-        host = value[1:end]
-        rest = value[end + 1:]
-        if rest:
-            if not rest.startswith(":"):
-                _fail(where, f"{value!r} is not a valid {what}: junk after ']'")
-            port_text = rest[1:]
-        try:
-            address = ipaddress.IPv6Address(host)
-        except ValueError:
-            _fail(where, f"{value!r} is not a valid {what}: {host!r} is not an IPv6 address")
-        host_out = f"[{address.compressed}]"
-        loopback = address.is_loopback
-    else:
-        if value.count(":") > 1:
-            _fail(where, f"{value!r} is not a valid {what}: write IPv6 addresses as [addr]:port")
-        host, _sep, port_part = value.partition(":")
-        if _sep:
-            port_text = port_part
-        try:
-            address4 = ipaddress.IPv4Address(host)
-        except ValueError:
-            host_out = _hostname(where, host, what="host name")
-            loopback = host_out == "localhost"
-        else:
-            host_out = str(address4)
-            loopback = address4.is_loopback
-    port = None
-    if port_text is not None:
-        if not re.fullmatch(r"[0-9]{1,5}", port_text) or not 0 < int(port_text) < 65536:
-            _fail(where, f"{value!r} is not a valid {what}: port {port_text!r} is not 1-65535")
-        port = int(port_text)
-    return host_out, port, loopback
-
-
-def _upstream(value: Any, allow_remote: bool) -> str:
-    where = "upstream"
-    _check_text(where, value)
-    if value.startswith("unix/"):
-        path = value[len("unix/"):]
-        if not path.startswith("/"):
-            _fail(where, f"{value!r} is not a valid upstream: write a socket as unix//absolute/path")
-        if any(char.isspace() or char == '"' for char in path):
-            _fail(where, f"{value!r} is not a valid upstream: the socket path contains blanks or quotes")
-        return value
-    if "://" in value:
-        _fail(where, f"{value!r} is not a valid upstream: give host:port without a scheme")
-    if "/" in value:
-        _fail(where, f"{value!r} is not a valid upstream: give host:port without a path")
-    host, port, loopback = _host_port(where, value, "upstream", full=value)
-    if port is None:
-        _fail(where, f"{value!r} is not a valid upstream: give host:port, the port is missing")
-    if not loopback and not allow_remote:
-        _fail(
-            where,
-            f"{value!r} is not a loopback address; Kubo's RPC API must stay on loopback behind "
-            "the proxy (set caddy_tls_upstream_allow_remote: true to allow a remote upstream)",
-        )
-    return f"{host}:{port}"
-
-
-def _email(value: Any) -> str:
-    where = "email"
-    _check_text(where, value, allow_empty=True)
-    if not value:
-        return ""
-    local, sep, domain = value.rpartition("@")
-    if not sep or not local or not _EMAIL_LOCAL_RE.match(local) or len(value) > 254:
-        _fail(where, f"{value!r} is not a valid e-mail address")
-    try:
-        domain_ascii = _hostname(where, domain, what="e-mail domain")
-    except _Invalid:
-        _fail(where, f"{value!r} is not a valid e-mail address: bad domain {domain!r}")
-    if "." not in domain_ascii:
-        _fail(where, f"{value!r} is not a valid e-mail address: the domain has no dot")
-    return f"{local}@{domain_ascii}"
-
-
-def _https_url(where: str, value: Any) -> str:
-    _check_text(where, value, allow_empty=True)
-    if not value:
-        return ""
-    match = re.fullmatch(r"https://([^/?#@\s\"]+)(/[^?#\s\"]*)?(\?[^#\s\"]*)?", value)
-    if not match:
-        _fail(where, f"{value!r} is not a valid ACME directory URL: it must be https://host[:port]/path")
-    host, port, _loop = _host_port(where, match.group(1), "ACME directory URL", full=value)
-    port_part = f":{port}" if port is not None else ""
-    return f"https://{host}{port_part}{match.group(2) or ''}{match.group(3) or ''}"
-
-
-def _abs_path(where: str, value: Any, allow_empty: bool = True) -> str:
-    _check_text(where, value, allow_empty=allow_empty)
-    if not value:
-        return ""
-    if not posixpath.isabs(value):
-        _fail(where, f"{value!r} is not an absolute path")
-    if ".." in value.split("/"):
-        _fail(where, f"{value!r} must not contain '..' components")
-    if value.endswith("/"):
-        _fail(where, f"{value!r} names a directory, not a file")
-    return value
-
-
-def _origin(where: str, value: Any) -> str:
-    _check_text(where, value)
-    candidate = value[:-1] if value.endswith("/") and value.count("/") == 3 else value
-    match = re.fullmatch(r"(https?)://([^/?#@\s]+)", candidate)
-    if not match:
-        _fail(
-            where,
-            f"{value!r} is not a valid origin: write scheme://host[:port] (http or https, "
-            "no path, no wildcard)",
-        )
-    scheme = match.group(1)
-    host, port, _loop = _host_port(where, match.group(2), "origin", full=value)
-    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-def _hsts(value: Any) -> str:
-    where = "hsts"
-    _check_text(where, value, allow_empty=True)
-    if value and not _HSTS_RE.match(value):
-        _fail(
-            where,
-            f"{value!r} is not a valid Strict-Transport-Security value: write "
-            "'max-age=SECONDS' optionally followed by '; includeSubDomains' and '; preload' "
-            "(or an empty string to send no header)",
-        )
-    return value
 
 
 def caddy_major_minor(version: Any) -> tuple[int, int] | None:
     """Parse 'v2.11.7 h1:...' or '2.6.2' into (2, 11); None when empty."""
     if version is None or version == "":
         return None
-    match = _VERSION_RE.match(str(version).strip())
+    match = _VERSION.fullmatch(str(version).strip())
     if not match:
-        _fail("caddy_version", f"{version!r} is not a Caddy version like 2.6.2 or v2.11.7")
+        v.fail("caddy_version", f"{version!r} is not a Caddy version like 2.6.2 or v2.11.7")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -545,32 +279,81 @@ def basic_auth_directive(version: Any) -> str:
     return "basic_auth"
 
 
+def _domains(value: Any) -> list[str]:
+    where = "domains"
+    items = v.as_list(where, value)
+    if not items:
+        v.fail(where, "must list at least one domain name")
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        name = v.hostname(f"{where}[{index}]", item, wildcard=True)
+        if name in seen:
+            v.fail(f"{where}[{index}]", f"{item!r} repeats {VAR_PREFIX}{where}[{seen[name]}] ({name})")
+        seen[name] = index
+    return list(seen)
+
+
+def _upstream(value: Any, allow_remote: bool) -> str:
+    where = "upstream"
+    v.text(where, value)
+    bad = f"{value!r} is not a valid upstream"
+    if value.startswith("unix/"):
+        if not value.startswith("unix//") or " " in value or '"' in value:
+            v.fail(where, f"{bad}: write a socket as unix//absolute/path (no blanks or quotes)")
+        return value
+    if "://" in value:
+        v.fail(where, f"{bad}: give host:port without a scheme")
+    if "/" in value:
+        v.fail(where, f"{bad}: give host:port without a path")
+    host, port = v.host_port(where, value, "upstream")
+    if port is None:
+        v.fail(where, f"{bad}: give host:port, the port is missing")
+    if not v.is_loopback_host(host) and not allow_remote:
+        v.fail(
+            where,
+            f"{value!r} is not a loopback address; Kubo's RPC API must stay on loopback behind "
+            "the proxy (set caddy_tls_upstream_allow_remote: true to allow a remote upstream)",
+        )
+    return f"{host}:{port}"
+
+
+def _hsts(value: Any) -> str:
+    v.text("hsts", value, allow_empty=True)
+    if value and not _HSTS.fullmatch(value):
+        v.fail(
+            "hsts",
+            f"{value!r} is not a valid Strict-Transport-Security value: write "
+            "'max-age=SECONDS' optionally followed by '; includeSubDomains' and '; preload' "
+            "(or an empty string to send no header)",
+        )
+    return value
+
+
 def _basic_auth_users(value: Any) -> list[tuple[str, str]]:
     where = "basic_auth_users"
     users = []
     seen: set[str] = set()
-    for index, item in enumerate(_as_list(where, value)):
+    for index, item in enumerate(v.as_list(where, value)):
         here = f"{where}[{index}]"
         if not isinstance(item, Mapping):
-            _fail(here, "must be a dictionary with username and password_hash")
+            v.fail(here, "must be a dictionary with username and password_hash")
         unknown = sorted(set(item) - {"username", "password_hash"})
         if "password" in unknown:
-            _fail(
+            v.fail(
                 here,
                 "has a plain 'password'; the filter needs 'password_hash' "
                 "(the caddy_tls role computes it with caddy hash-password)",
             )
         if unknown:
-            _fail(here, f"unknown keys {', '.join(map(repr, unknown))}")
-        username = item.get("username")
-        _check_text(f"{here}.username", username)
+            v.fail(here, f"unknown keys {', '.join(map(repr, unknown))}")
+        username = v.text(f"{here}.username", item.get("username"))
         if username in seen:
-            _fail(f"{here}.username", f"{username!r} is listed twice")
+            v.fail(f"{here}.username", f"{username!r} is listed twice")
         seen.add(username)
         password_hash = item.get("password_hash")
-        if not isinstance(password_hash, str) or not _BCRYPT_RE.match(password_hash):
+        if not isinstance(password_hash, str) or not _BCRYPT.fullmatch(password_hash):
             # never echo the value: it may be a password put in the wrong key
-            _fail(
+            v.fail(
                 f"{here}.password_hash",
                 "is not a bcrypt hash as printed by caddy hash-password ($2a$14$...)",
             )
@@ -578,90 +361,96 @@ def _basic_auth_users(value: Any) -> list[tuple[str, str]]:
     return users
 
 
-# ------------------------------------------------- extra directive lines
+@dataclass(frozen=True)
+class _Site:
+    """Every setting of a published site, checked and in canonical form."""
+
+    domains: list[str]
+    upstream: str
+    upstream_wait: int
+    global_options: list[str]
+    internal_tls: bool
+    origins: list[str]
+    allow_headers: list[str]
+    allow_credentials: bool
+    max_age: int
+    hsts: str
+    log_output: str
+    log_file: str
+    roll_size: str
+    roll_keep: int
+    log_level: str
+    extra: list[tuple[int, str]]
+    users: list[tuple[str, str]]
+    auth_directive: str
 
 
-def _lex_line(where: str, line: str) -> list[str]:
-    """Split one Caddyfile line into raw tokens the way Caddy's lexer does."""
-    tokens: list[str] = []
-    index = 0
-    length = len(line)
-    while index < length:
-        char = line[index]
-        if char in " \t":
-            index += 1
-            continue
-        if char == "#":
-            tokens.append(line[index:])
-            break
-        start = index
-        if char == '"':
-            index += 1
-            while index < length and line[index] != '"':
-                index += 2 if line[index] == "\\" else 1
-            if index >= length:
-                _fail(where, f"{line!r} has an unbalanced double quote")
-            index += 1
-        elif char == "`":
-            end = line.find("`", index + 1)
-            if end < 0:
-                _fail(where, f"{line!r} has an unbalanced backtick")
-            index = end + 1
-        else:
-            while index < length and line[index] not in " \t":
-                if line[index] in "\"`":
-                    _fail(where, f"{line!r} has a quote in the middle of a token")
-                index += 1
-        if index < length and line[index] not in " \t":
-            _fail(where, f"{line!r} has text glued to the end of a quoted token")
-        tokens.append(line[start:index])
-    return tokens
+def _site(s: dict[str, Any]) -> _Site:
+    domains = _domains(s["domains"])
+    upstream = _upstream(s["upstream"], v.boolean("upstream_allow_remote", s["upstream_allow_remote"]))
+    email = v.email("email", s["email"])
+    acme_ca = v.https_url("acme_ca", s["acme_ca"])
+    acme_ca_root = v.absolute_path("acme_ca_root", s["acme_ca_root"])
+    if acme_ca_root and not acme_ca:
+        v.fail("acme_ca_root", "is set but caddy_tls_acme_ca is empty; the root belongs to that CA")
+    mode = v.choice("mode", s["mode"], MODES)
+    http_port = v.integer("http_port", s["http_port"], 1, 65535)
+    https_port = v.integer("https_port", s["https_port"], 1, 65535)
+    if http_port == https_port:
+        v.fail("https_port", f"{https_port} is also caddy_tls_http_port")
+    version = caddy_major_minor(s["caddy_version"])
 
+    global_options = []
+    if email:
+        global_options.append(f"email {quote(email)}")
+    if acme_ca:
+        global_options.append(f"acme_ca {quote(acme_ca)}")
+    if acme_ca_root:
+        global_options.append(f"acme_ca_root {quote(acme_ca_root)}")
+    if http_port != 80:
+        global_options.append(f"http_port {http_port}")
+    if https_port != 443:
+        global_options.append(f"https_port {https_port}")
+    if version is None or version >= (2, 7):
+        # Kubo streams add?progress=true while it still reads the upload;
+        # Caddy's HTTP/1.1 server cuts that off unless full duplex is on.
+        global_options.append("servers {")
+        global_options.append("\tenable_full_duplex")
+        global_options.append("}")
 
-def _extra_directives(value: Any) -> list[tuple[int, str]]:
-    """Return (depth, normalised line) pairs; refuse anything that escapes the site block."""
-    where = "extra_directives"
-    depth = 0
-    opened_at = 0
-    lines = []
-    for index, item in enumerate(_as_list(where, value)):
-        here = f"{where}[{index}]"
-        if not isinstance(item, str):
-            _fail(here, f"must be a string, got {type(item).__name__}")
-        for char in item:
-            if char in "\r\n\u2028\u2029":
-                _fail(here, f"{item!r} contains a line break; give one line per list item")
-            if unicodedata.category(char) == "Cc" and char != "\t":
-                _fail(here, f"{item!r} contains the control character {char!r}")
-        tokens = _lex_line(here, item)
-        if not tokens:
-            _fail(here, "is empty")
-        if tokens[0].startswith("#"):
-            lines.append((depth, tokens[0]))
-            continue
-        for position, token in enumerate(tokens):
-            if token.startswith("<<"):
-                _fail(here, f"{item!r} starts a heredoc, which needs several lines")
-            if token == "{" and position != len(tokens) - 1:
-                _fail(here, f"{item!r}: a '{{' must be the last token of its line")
-            if token == "}" and len(tokens) != 1:
-                _fail(here, f"{item!r}: a '}}' must stand alone on its line")
-        if tokens == ["}"]:
-            depth -= 1
-            if depth < 0:
-                _fail(here, f"{item!r} closes a block that it did not open (braces are unbalanced)")
-            lines.append((depth, "}"))
-            continue
-        if tokens[-1] == "{":
-            if depth == 0:
-                opened_at = index
-            lines.append((depth, " ".join(tokens)))
-            depth += 1
-            continue
-        lines.append((depth, " ".join(tokens)))
-    if depth:
-        _fail(f"{where}[{opened_at}]", "opens a block that is never closed (braces are unbalanced)")
-    return lines
+    log_output = v.choice("log_output", s["log_output"], LOG_OUTPUTS)
+    log_file = roll_size = ""
+    roll_keep = 0
+    if log_output == "file":
+        log_file = v.absolute_path("log_file", s["log_file"], allow_empty=False)
+        roll_size = v.text("log_roll_size", s["log_roll_size"])
+        if not _ROLL_SIZE.fullmatch(roll_size):
+            v.fail("log_roll_size", f"{roll_size!r} is not a size like 100MiB or 50MB")
+        roll_keep = v.integer("log_roll_keep", s["log_roll_keep"], 0, 100000)
+
+    return _Site(
+        domains=domains,
+        upstream=upstream,
+        upstream_wait=v.integer("upstream_wait", s["upstream_wait"], 0, 300),
+        global_options=global_options,
+        internal_tls=mode == "internal",
+        origins=v.origins("cors_origins", s["cors_origins"]),
+        allow_headers=[
+            v.header_name(f"cors_allow_headers[{index}]", header)
+            for index, header in enumerate(v.as_list("cors_allow_headers", s["cors_allow_headers"]))
+        ],
+        allow_credentials=v.boolean("cors_allow_credentials", s["cors_allow_credentials"]),
+        max_age=v.integer("cors_max_age", s["cors_max_age"], 0, 86400 * 7),
+        hsts=_hsts(s["hsts"]),
+        log_output=log_output,
+        log_file=log_file,
+        roll_size=roll_size,
+        roll_keep=roll_keep,
+        log_level=v.choice("log_level", s["log_level"], LOG_LEVELS, upper=True),
+        extra=directive_lines("extra_directives", s["extra_directives"]),
+        users=_basic_auth_users(s["basic_auth_users"]),
+        auth_directive=basic_auth_directive(s["caddy_version"]),
+    )
 
 
 # ---------------------------------------------------------------- render
@@ -687,7 +476,7 @@ def _settings(raw: Any) -> dict[str, Any]:
     if unknown:
         raise AnsibleFilterError(
             "caddyfile: unknown settings "
-            + ", ".join(f"{key!r} ({_var(str(key))})" for key in unknown)
+            + ", ".join(f"{key!r} ({VAR_PREFIX}{key})" for key in unknown)
         )
     settings = dict(DEFAULTS)
     settings.update(raw)
@@ -698,142 +487,116 @@ def render_caddyfile(raw: Any) -> str:
     """Render the Caddyfile text from a dictionary of settings."""
     settings = _settings(raw)
     try:
-        return _render(settings)
-    except _Invalid as exc:
-        where, message = exc.args
-        raise AnsibleFilterError(f"caddyfile: {_var(where)}: {message}") from None
+        if v.choice("state", settings["state"], STATES) == "absent":
+            return WITHDRAWN
+        return _render(_site(settings))
+    except v.InvalidSetting as error:
+        raise v.filter_error(FILTER, VAR_PREFIX, error) from None
 
 
-def _render(s: dict[str, Any]) -> str:
-    domains = _domains(s["domains"])
-    allow_remote = _as_bool("upstream_allow_remote", s["upstream_allow_remote"])
-    upstream = _upstream(s["upstream"], allow_remote)
-    email = _email(s["email"])
-    acme_ca = _https_url("acme_ca", s["acme_ca"])
-    acme_ca_root = _abs_path("acme_ca_root", s["acme_ca_root"])
-    if acme_ca_root and not acme_ca:
-        _fail("acme_ca_root", "is set but caddy_tls_acme_ca is empty; the root belongs to that CA")
-    mode = _choice("mode", s["mode"], MODES)
-    http_port = _as_int("http_port", s["http_port"], 1, 65535)
-    https_port = _as_int("https_port", s["https_port"], 1, 65535)
-    if http_port == https_port:
-        _fail("https_port", f"{https_port} is also caddy_tls_http_port")
-    origins = []
-    for index, origin in enumerate(_as_list("cors_origins", s["cors_origins"])):
-        normal = _origin(f"cors_origins[{index}]", origin)
-        if normal in origins:
-            _fail(f"cors_origins[{index}]", f"{origin!r} is listed twice")
-        origins.append(normal)
-    allow_headers = []
-    for index, header in enumerate(_as_list("cors_allow_headers", s["cors_allow_headers"])):
-        if not isinstance(header, str) or not _HTTP_TOKEN_RE.match(header):
-            _fail(f"cors_allow_headers[{index}]", f"{header!r} is not a valid HTTP header name")
-        allow_headers.append(header)
-    allow_credentials = _as_bool("cors_allow_credentials", s["cors_allow_credentials"])
-    max_age = _as_int("cors_max_age", s["cors_max_age"], 0, 86400 * 7)
-    hsts = _hsts(s["hsts"])
-    upstream_wait = _as_int("upstream_wait", s["upstream_wait"], 0, 300)
-    log_output = _choice("log_output", s["log_output"], LOG_OUTPUTS)
-    log_level = _choice("log_level", s["log_level"], LOG_LEVELS, upper=True)
-    log_file = roll_size = ""
-    roll_keep = 0
-    if log_output == "file":
-        log_file = _abs_path("log_file", s["log_file"], allow_empty=False)
-        roll_size = _check_text("log_roll_size", s["log_roll_size"])
-        if not _ROLL_SIZE_RE.match(roll_size):
-            _fail("log_roll_size", f"{roll_size!r} is not a size like 100MiB or 50MB")
-        roll_keep = _as_int("log_roll_keep", s["log_roll_keep"], 0, 100000)
-    extra = _extra_directives(s["extra_directives"])
-    users = _basic_auth_users(s["basic_auth_users"])
-    auth_directive = basic_auth_directive(s["caddy_version"])
+def _log(out: _Writer, site: _Site) -> None:
+    out.add(1, "log {")
+    if site.log_output == "file":
+        out.add(2, f"output file {quote(site.log_file)} {{")
+        out.add(3, f"roll_size {quote(site.roll_size)}")
+        out.add(3, f"roll_keep {site.roll_keep}")
+        out.add(2, "}")
+    else:
+        out.add(2, f"output {quote(site.log_output)}")
+    # Kubo's client also sends --api-auth as an `api-auth` query parameter;
+    # Caddy redacts the Authorization header but would log the URI with the
+    # secret in it.
+    out.add(2, "format filter {")
+    out.add(3, "wrap json")
+    out.add(3, "fields {")
+    out.add(4, "request>uri query {")
+    out.add(5, "delete api-auth")
+    out.add(4, "}")
+    out.add(3, "}")
+    out.add(2, "}")
+    out.add(2, f"level {quote(site.log_level)}")
+    out.add(1, "}")
 
+
+def _cors(out: _Writer, site: _Site) -> None:
+    """Matchers and the preflight answer; Kubo's authorization refuses preflights."""
+    out.add(2, "@cors_preflight {")
+    out.add(3, "method OPTIONS")
+    out.add(3, f"path {API_PATH}")
+    for origin in site.origins:
+        out.add(3, f"header Origin {quote(origin)}")
+    out.add(2, "}")
+    out.add(2, "@cors_origin {")
+    for origin in site.origins:
+        out.add(3, f"header Origin {quote(origin)}")
+    out.add(2, "}")
+    out.add(2, "handle @cors_preflight {")
+    out.add(3, "header {")
+    out.add(4, 'Access-Control-Allow-Origin "{http.request.header.Origin}"')
+    out.add(4, 'Access-Control-Allow-Methods "POST, OPTIONS"')
+    if site.allow_headers:
+        out.add(4, f"Access-Control-Allow-Headers {quote(', '.join(site.allow_headers))}")
+    if site.allow_credentials:
+        out.add(4, 'Access-Control-Allow-Credentials "true"')
+    out.add(4, f'Access-Control-Max-Age "{site.max_age}"')
+    out.add(4, 'Vary "Origin"')
+    out.add(3, "}")
+    out.add(3, "respond 204")
+    out.add(2, "}")
+
+
+def _api(out: _Writer, site: _Site) -> None:
+    out.add(2, f"handle {API_PATH} {{")
+    if site.origins:
+        # Kubo's own 403 and 405 carry no CORS headers, so a page would see
+        # only a network error; deferred, these replace Kubo's where it sends them.
+        out.add(3, "header @cors_origin {")
+        out.add(4, 'Access-Control-Allow-Origin "{http.request.header.Origin}"')
+        if site.allow_credentials:
+            out.add(4, 'Access-Control-Allow-Credentials "true"')
+        out.add(4, 'Vary "Origin"')
+        out.add(4, "defer")
+        out.add(3, "}")
+    if site.users:
+        out.add(3, f"{site.auth_directive} {{")
+        for username, password_hash in site.users:
+            out.add(4, f"{quote(username)} {quote(password_hash)}")
+        out.add(3, "}")
+    if site.upstream_wait:
+        # Holds requests across a Kubo restart; Caddy retries only failed dials.
+        out.add(3, f"reverse_proxy {quote(site.upstream)} {{")
+        out.add(4, f"lb_try_duration {site.upstream_wait}s")
+        out.add(4, "lb_try_interval 250ms")
+        out.add(3, "}")
+    else:
+        out.add(3, f"reverse_proxy {quote(site.upstream)}")
+    out.add(2, "}")
+
+
+def _render(site: _Site) -> str:
     out = _Writer()
-    global_options = []
-    if email:
-        global_options.append(f"email {quote(email)}")
-    if acme_ca:
-        global_options.append(f"acme_ca {quote(acme_ca)}")
-    if acme_ca_root:
-        global_options.append(f"acme_ca_root {quote(acme_ca_root)}")
-    if http_port != 80:
-        global_options.append(f"http_port {http_port}")
-    if https_port != 443:
-        global_options.append(f"https_port {https_port}")
-    if global_options:
+    if site.global_options:
         out.add(0, "{")
-        for option in global_options:
+        for option in site.global_options:
             out.add(1, option)
         out.add(0, "}")
-
-    for domain in domains:
+    for domain in site.domains:
         if out.lines:
             out.add(0, "")
         out.add(0, f"{quote(domain)} {{")
-        if mode == "internal":
+        if site.internal_tls:
             out.add(1, "tls internal")
-        if log_output != "none":  # no access log: the cheapest (see docs/benchmarks.md)
-            out.add(1, "log {")
-            if log_output == "file":
-                out.add(2, f"output file {quote(log_file)} {{")
-                out.add(3, f"roll_size {quote(roll_size)}")
-                out.add(3, f"roll_keep {roll_keep}")
-                out.add(2, "}")
-            else:
-                out.add(2, f"output {quote(log_output)}")
-            # Kubo's client also sends --api-auth as an `api-auth` query
-            # parameter; Caddy redacts the Authorization header but would log the
-            # URI with the secret in it.
-            out.add(2, "format filter {")
-            out.add(3, "wrap json")
-            out.add(3, "fields {")
-            out.add(4, "request>uri query {")
-            out.add(5, "delete api-auth")
-            out.add(4, "}")
-            out.add(3, "}")
-            out.add(2, "}")
-            out.add(2, f"level {quote(log_level)}")
-            out.add(1, "}")
-        if hsts:
-            out.add(1, f"header Strict-Transport-Security {quote(hsts)}")
-        for depth, line in extra:
+        if site.log_output != "none":  # no access log: the cheapest (see docs/benchmarks.md)
+            _log(out, site)
+        if site.hsts:
+            out.add(1, f"header Strict-Transport-Security {quote(site.hsts)}")
+        for depth, line in site.extra:
             out.add(1 + depth, line)
         # `route` keeps the written order: preflight, then the API, then 404.
         out.add(1, "route {")
-        if origins:
-            out.add(2, "@cors_preflight {")
-            out.add(3, "method OPTIONS")
-            out.add(3, f"path {API_PATH}")
-            for origin in origins:
-                out.add(3, f"header Origin {quote(origin)}")
-            out.add(2, "}")
-            out.add(2, "handle @cors_preflight {")
-            out.add(3, "header {")
-            out.add(4, 'Access-Control-Allow-Origin "{http.request.header.Origin}"')
-            out.add(4, 'Access-Control-Allow-Methods "POST, OPTIONS"')
-            if allow_headers:
-                out.add(4, f"Access-Control-Allow-Headers {quote(', '.join(allow_headers))}")
-            if allow_credentials:
-                out.add(4, 'Access-Control-Allow-Credentials "true"')
-            out.add(4, f'Access-Control-Max-Age "{max_age}"')
-            out.add(4, 'Vary "Origin"')
-            out.add(3, "}")
-            out.add(3, "respond 204")
-            out.add(2, "}")
-        out.add(2, f"handle {API_PATH} {{")
-        if users:
-            out.add(3, f"{auth_directive} {{")
-            for username, password_hash in users:
-                out.add(4, f"{quote(username)} {quote(password_hash)}")
-            out.add(3, "}")
-        if upstream_wait:
-            # Holds requests across a Kubo restart; Caddy retries only failed dials.
-            out.add(3, f"reverse_proxy {quote(upstream)} {{")
-            out.add(4, f"lb_try_duration {upstream_wait}s")
-            out.add(4, "lb_try_interval 250ms")
-            out.add(3, "}")
-        else:
-            out.add(3, f"reverse_proxy {quote(upstream)}")
-        out.add(2, "}")
+        if site.origins:
+            _cors(out, site)
+        _api(out, site)
         out.add(2, "handle {")
         out.add(3, "respond 404")
         out.add(2, "}")

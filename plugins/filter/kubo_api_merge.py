@@ -15,7 +15,14 @@ description:
     cleanly against the old one. C(Identity) is never touched.
   - Input is checked against what Kubo really accepts; anything Kubo would silently drop or
     misread raises an error that names the client and the field. Error messages never contain
-    a secret.
+    a secret. Credentials are compared as Kubo compares them, by the C(Authorization) header
+    each one produces, so two spellings of one credential are refused (also against entries
+    already in the config, in O(mode=merge)).
+  - A result without any authorization is refused unless O(allow_open_api=true), because Kubo then
+    answers every RPC call without credentials.
+  - Origins, host names and ports are checked and normalised by the collection's one
+    validation core, shared with P(secure_kubo.rpc.caddyfile#filter), so that Kubo and Caddy
+    get the same origins in the same form.
   - Merging the result again with the same settings returns an equal config (idempotent).
 options:
   _input:
@@ -49,6 +56,9 @@ options:
           - A literal Kubo AuthSecret, for secrets kept in that form. Only C(basic:) and C(bearer:)
             prefixes (or a bare token without a colon) are accepted, because Kubo drops any other
             prefix silently.
+          - It gets the checks of the structured forms - C(basic:USER:PASS) needs a user name and a
+            password of O(min_secret_length) on its own, C(basic:BASE64) must be the standard
+            base64 of such a pair (what clients send), a token must be O(min_secret_length) long.
         type: str
       allowed_paths:
         description:
@@ -60,7 +70,9 @@ options:
         default: ["/api/v0"]
   cors_origins:
     description:
-      - Browser origins (C(https://host[:port])) written to C(API.HTTPHeaders.Access-Control-Allow-Origin).
+      - Browser origins (C(https://host[:port])) written to C(API.HTTPHeaders.Access-Control-Allow-Origin),
+        in the form browsers send in their C(Origin) header (lower case, punycode, no default port,
+        no trailing slash), because Kubo compares that header with the list as plain text.
       - With O(mode=exclusive) an empty list removes the CORS entries this filter manages.
     type: list
     elements: str
@@ -75,6 +87,12 @@ options:
     default: /ip4/127.0.0.1/tcp/5001
   allow_public_api:
     description: Accept an O(api_address) that is not loopback. Only for setups where something else protects the port.
+    type: bool
+    default: false
+  allow_open_api:
+    description:
+      - Accept a result in which C(API.Authorizations) is empty. Kubo then turns authorization off
+        and answers every RPC call without credentials, so the API must not be published.
     type: bool
     default: false
   mode:
@@ -113,152 +131,126 @@ _value:
 
 import copy
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
 from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._kubo_auth import (
-    AUTH_SCHEMES,
     DEFAULT_API_ADDRESS,
-    is_allowed_path,
-    is_header_safe,
-    is_loopback_multiaddr,
-    is_valid_client_name,
-    is_valid_multiaddr,
-    parse_auth_secret,
+    authorization_header,
+    basic_user,
+    check_auth_secret,
+    duplicate_headers,
+    secret_long_enough,
 )
 
-_FILTER = "kubo_api_merge"
+FILTER = "kubo_api_merge"
 _ACAO = "Access-Control-Allow-Origin"
 _ACAC = "Access-Control-Allow-Credentials"
 _CLIENT_KEYS = {"name", "username", "password", "token", "auth_secret", "allowed_paths"}
+_CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-def _fail(field: str, problem: str) -> AnsibleFilterError:
-    return AnsibleFilterError(f"{_FILTER}: {field}: {problem}")
-
-
-def _check_secret(field: str, value: Any, min_length: int) -> str:
-    if not isinstance(value, str) or value == "":
-        raise _fail(field, "must be a non-empty string")
-    if not is_header_safe(value):
-        raise _fail(field, "must be printable ASCII without whitespace or control characters")
-    if len(value) < min_length:
-        raise _fail(field, f"is {len(value)} characters long; at least {min_length} are required")
-    return value
+def _config_error(problem: str) -> AnsibleFilterError:
+    """The input config itself is wrong (not a setting of the caller)."""
+    return AnsibleFilterError(f"{FILTER}: config: {problem}")
 
 
 def _auth_secret(where: str, client: Mapping, min_length: int) -> str:
     """Build the AuthSecret for one client from exactly one credential form."""
     forms = [k for k in ("username", "token", "auth_secret") if client.get(k) is not None]
     if client.get("password") is not None and "username" not in forms:
-        raise _fail(f"{where}.username", "is required when password is set")
+        v.fail(f"{where}.username", "is required when password is set")
     if len(forms) != 1:
-        raise _fail(where, "needs exactly one of username+password, token or auth_secret")
-    form = forms[0]
-    if form == "username":
-        user = client["username"]
-        if not isinstance(user, str) or user == "":
-            raise _fail(f"{where}.username", "must be a non-empty string")
-        if ":" in user:
-            raise _fail(f"{where}.username", "must not contain ':' (HTTP Basic splits user and password there)")
-        if not is_header_safe(user):
-            raise _fail(f"{where}.username", "must be printable ASCII without whitespace or control characters")
-        password = _check_secret(f"{where}.password", client.get("password"), min_length)
-        return f"basic:{user}:{password}"
-    if form == "token":
-        return "bearer:" + _check_secret(f"{where}.token", client["token"], min_length)
-    secret = client["auth_secret"]
-    if not isinstance(secret, str) or not is_header_safe(secret):
-        raise _fail(f"{where}.auth_secret", "must be printable ASCII without whitespace or control characters")
-    parsed = parse_auth_secret(secret)
-    if parsed.scheme not in AUTH_SCHEMES:
-        raise _fail(
-            f"{where}.auth_secret",
-            f"has the unknown prefix '{parsed.prefix}:'; Kubo accepts only 'basic:' and 'bearer:' "
-            "and silently ignores any other entry",
-        )
-    value = secret.split(":", 1)[1] if ":" in secret else secret
-    _check_secret(f"{where}.auth_secret", value, min_length)
-    return secret
+        v.fail(where, "needs exactly one of username+password, token or auth_secret")
+    if forms[0] == "username":
+        user = basic_user(f"{where}.username", client["username"])
+        password = v.ascii_token(f"{where}.password", client.get("password"))
+        return f"basic:{user}:{secret_long_enough(f'{where}.password', password, min_length)}"
+    if forms[0] == "token":
+        token = v.ascii_token(f"{where}.token", client["token"])
+        return "bearer:" + secret_long_enough(f"{where}.token", token, min_length)
+    return check_auth_secret(f"{where}.auth_secret", client["auth_secret"], min_length)
 
 
 def _allowed_paths(where: str, paths: Any) -> list[str]:
     if paths is None:
         return ["/api/v0"]
     if not isinstance(paths, list) or not paths:
-        raise _fail(where, "must be a non-empty list of path prefixes such as ['/api/v0/pin/']")
-    for index, path in enumerate(paths):
-        if not isinstance(path, str) or not is_allowed_path(path):
-            raise _fail(
-                f"{where}[{index}]",
-                f"{path!r} is not an RPC path; it must be /api/v0 or start with /api/v0/ "
-                "(other paths on Kubo's port are not protected by authorization)",
-            )
-    return list(paths)
+        v.fail(where, "must be a non-empty list of path prefixes such as ['/api/v0/pin/']")
+    return [v.api_path(f"{where}[{index}]", path) for index, path in enumerate(paths)]
 
 
-def _authorizations(clients: Any, min_length: int, prefix: str) -> dict[str, dict]:
-    field = f"{prefix}clients"
+def _clients(clients: Any, min_length: int) -> tuple[dict[str, dict], dict[str, str]]:
+    """The wanted entries by name, and where each was given (for messages)."""
     if not isinstance(clients, list):
-        raise _fail(field, "must be a list")
+        v.fail("clients", "must be a list")
     entries: dict[str, dict] = {}
-    secrets: dict[str, str] = {}
+    places: dict[str, str] = {}
+    headers: dict[str, str] = {}
     for index, client in enumerate(clients):
-        where = f"{field}[{index}]"
+        where = f"clients[{index}]"
         if not isinstance(client, Mapping):
-            raise _fail(where, "must be a dict with name and credentials")
+            v.fail(where, "must be a dict with name and credentials")
         name = client.get("name")
-        if not isinstance(name, str) or not is_valid_client_name(name):
-            raise _fail(f"{where}.name", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        if not isinstance(name, str) or not _CLIENT_NAME.fullmatch(name):
+            v.fail(f"{where}.name", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         where = f"{where} ({name})"
         unknown = sorted(set(client) - _CLIENT_KEYS)
         if unknown:
-            raise _fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_CLIENT_KEYS))}")
+            v.fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_CLIENT_KEYS))}")
         if name in entries:
-            raise _fail(f"{where}.name", "is a duplicate; client names must be unique")
+            v.fail(f"{where}.name", "is a duplicate; client names must be unique")
         secret = _auth_secret(where, client, min_length)
-        if secret in secrets:
-            raise _fail(where, f"has the same credentials as client {secrets[secret]}; Kubo could not tell them apart")
-        secrets[secret] = name
-        entries[name] = {
-            "AuthSecret": secret,
-            "AllowedPaths": _allowed_paths(f"{where}.allowed_paths", client.get("allowed_paths")),
-        }
-    return entries
+        # Kubo keys its table by the header; two entries with one header collide.
+        header = authorization_header(secret)
+        if header in headers:
+            v.fail(
+                where,
+                f"has the same credentials as client {headers[header]} (both give Kubo the same "
+                "Authorization header); Kubo could not tell them apart",
+            )
+        headers[header] = name
+        places[name] = where
+        entries[name] = {"AuthSecret": secret, "AllowedPaths": _allowed_paths(f"{where}.allowed_paths", client.get("allowed_paths"))}
+    return entries, places
 
 
-def _origins(origins: Any, prefix: str) -> list[str]:
-    field = f"{prefix}cors_origins"
-    if not isinstance(origins, list):
-        raise _fail(field, "must be a list of origins such as ['https://ipfs.example.com']")
-    for index, origin in enumerate(origins):
-        where = f"{field}[{index}]"
-        if not isinstance(origin, str) or not is_header_safe(origin):
-            raise _fail(where, "must be a string without whitespace or control characters")
-        if origin == "*":
-            raise _fail(where, "'*' would let every web page drive the node; list the origins instead")
-        parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _fail(where, f"{origin!r} must be scheme://host[:port], e.g. https://ipfs.example.com")
-        if parts.path or parts.query or parts.fragment or parts.username or parts.password:
-            raise _fail(where, f"{origin!r} must not have a path, query, user or trailing slash")
-    return list(origins)
+def _authorizations(existing: Mapping, wanted: dict[str, dict], places: dict[str, str], mode: str) -> dict[str, Any]:
+    """The new API.Authorizations; refuses two entries that Kubo could not tell apart."""
+    if mode == "exclusive":
+        return wanted
+    merged = dict(existing)
+    merged.update(wanted)
+    for first, second in duplicate_headers(merged):
+        client = second if second in wanted else first if first in wanted else None
+        if client is None:
+            raise _config_error(
+                f"API.Authorizations entries {first!r} and {second!r} give the same Authorization header, "
+                "so Kubo could not tell them apart; remove one of them"
+            )
+        other = first if client == second else second
+        v.fail(
+            places[client],
+            f"has the same credentials as the entry {other!r} already in API.Authorizations (both give "
+            "Kubo the same Authorization header); Kubo could not tell them apart",
+        )
+    return merged
 
 
 def _api_address(address: Any, allow_public: bool, prefix: str) -> str | list[str]:
-    field = f"{prefix}api_address"
+    where = "api_address"
     addresses = address if isinstance(address, list) else [address]
     if not addresses:
-        raise _fail(field, "must not be empty")
+        v.fail(where, "must not be empty")
     for addr in addresses:
-        if not isinstance(addr, str) or not is_valid_multiaddr(addr):
-            raise _fail(field, f"{addr!r} is not a multiaddr like /ip4/127.0.0.1/tcp/5001")
-        if not allow_public and not is_loopback_multiaddr(addr):
-            raise _fail(
-                field,
+        addr, loopback = v.multiaddr(where, addr)
+        if not allow_public and not loopback:
+            v.fail(
+                where,
                 f"{addr} is not on loopback; Kubo's RPC port would be reachable without TLS "
                 f"(set {prefix}allow_public_api to accept it)",
             )
@@ -275,23 +267,39 @@ def kubo_api_merge(
     min_secret_length: int = 16,
     cors_allow_credentials: bool = True,
     var_prefix: str = "",
+    allow_open_api: bool = False,
 ) -> dict:
     """Return a copy of a Kubo config with the API settings merged in."""
     if not isinstance(config, Mapping):
-        raise _fail("config", f"must be a dict (the parsed Kubo config), got {type(config).__name__}")
+        raise _config_error(f"must be a dict (the parsed Kubo config), got {type(config).__name__}")
     if not isinstance(config.get("Identity"), Mapping) or "PeerID" not in config["Identity"]:
-        raise _fail("config", "has no Identity.PeerID; this does not look like a Kubo config")
+        raise _config_error("has no Identity.PeerID; this does not look like a Kubo config")
     for section in ("API", "Addresses"):
         if config.get(section) is not None and not isinstance(config[section], Mapping):
-            raise _fail("config", f"{section} must be an object")
-    if mode not in ("exclusive", "merge"):
-        raise _fail(f"{var_prefix}mode", f"{mode!r} must be 'exclusive' or 'merge'")
-    if not isinstance(min_secret_length, int) or isinstance(min_secret_length, bool) or min_secret_length < 1:
-        raise _fail(f"{var_prefix}min_secret_length", "must be a positive integer")
+            raise _config_error(f"{section} must be an object")
+    try:
+        return _merge(
+            config, clients, cors_origins, api_address, allow_public_api, mode, min_secret_length,
+            cors_allow_credentials, var_prefix, allow_open_api,
+        )
+    except v.InvalidSetting as error:
+        raise v.filter_error(FILTER, var_prefix, error) from None
 
-    wanted = _authorizations(clients if clients is not None else [], min_secret_length, var_prefix)
-    origins = _origins(cors_origins if cors_origins is not None else [], var_prefix)
-    address = _api_address(api_address, allow_public_api, var_prefix)
+
+def _merge(
+    config: Mapping, clients: Any, cors_origins: Any, api_address: Any, allow_public_api: bool, mode: Any,
+    min_secret_length: Any, cors_allow_credentials: Any, var_prefix: str, allow_open_api: Any,
+) -> dict:
+    if mode not in ("exclusive", "merge"):
+        v.fail("mode", f"{mode!r} must be 'exclusive' or 'merge'")
+    if isinstance(min_secret_length, str) and min_secret_length.strip().isdigit():
+        min_secret_length = int(min_secret_length)  # a template gave it as text
+    if not isinstance(min_secret_length, int) or isinstance(min_secret_length, bool) or min_secret_length < 1:
+        v.fail("min_secret_length", "must be a positive integer")
+    wanted, places = _clients(clients if clients is not None else [], min_secret_length)
+    origins = v.origins("cors_origins", cors_origins if cors_origins is not None else [])
+    address = _api_address(api_address, v.boolean("allow_public_api", allow_public_api), var_prefix)
+    allow_credentials = v.boolean("cors_allow_credentials", cors_allow_credentials)
 
     # Assigning to an existing key keeps its position, so the file diffs cleanly.
     # A JSON round trip copies the (JSON-born) config: deepcopy of Ansible's
@@ -300,12 +308,17 @@ def kubo_api_merge(
     api = merged.get("API") or {}
     merged["API"] = api
 
-    existing = api.get("Authorizations") or {}
-    if mode == "exclusive":
-        authorizations = wanted
-    else:
-        authorizations = dict(existing)
-        authorizations.update(wanted)
+    authorizations = _authorizations(api.get("Authorizations") or {}, wanted, places, mode)
+    if not authorizations and not v.boolean("allow_open_api", allow_open_api):
+        # Kubo turns authorization off when the map is empty or missing.
+        v.fail(
+            "clients",
+            "would leave API.Authorizations empty, and then Kubo answers every RPC call without "
+            "credentials. List at least one client. To revoke every client, stop publishing the API "
+            "first (caddy_tls_state: absent; site.yml and rotate.yml apply it before this role) and "
+            f"set {var_prefix}allow_open_api: true; the RPC API is then open on loopback only, as "
+            "after ipfs init",
+        )
     if authorizations or "Authorizations" in api:
         api["Authorizations"] = authorizations
 
@@ -314,7 +327,7 @@ def kubo_api_merge(
         if mode == "merge":
             origins = list(headers.get(_ACAO) or []) + [o for o in origins if o not in (headers.get(_ACAO) or [])]
         headers[_ACAO] = origins
-        if cors_allow_credentials:
+        if allow_credentials:
             headers[_ACAC] = ["true"]
         elif mode == "exclusive":
             headers.pop(_ACAC, None)

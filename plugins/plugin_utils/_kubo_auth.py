@@ -1,19 +1,30 @@
 # Copyright: (c) 2026, secure_kubo.rpc contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Facts about Kubo's RPC authorization shared by the kubo_* filters.
+"""Kubo's RPC authorization as Kubo itself reads it.
 
-Everything here mirrors what Kubo itself does (config/api.go and
-core/corehttp/commands.go), so that the filters refuse exactly the input
-Kubo would silently drop or misread.
+Mirrors config/api.go (ConvertAuthSecret) and core/corehttp/commands.go
+(convertAuthorizationsMap, withAuthSecrets) of Kubo 0.25 to 0.42:
+
+- each AuthSecret becomes the Authorization header Kubo compares, exactly:
+  ``basic:USER:PASS`` becomes ``Basic <standard base64 of USER:PASS>``,
+  ``basic:<base64>`` is sent as given, ``bearer:T`` and a bare ``T`` (no
+  colon) both become ``Bearer T``; any other ``type:`` prefix gives no
+  header at all and Kubo drops the entry without a word;
+- Kubo keys its table by that header, so two entries with one header
+  collide and which one wins (and so which AllowedPaths apply) changes from
+  one start to the next;
+- an empty or missing ``API.Authorizations`` turns authorization off: every
+  RPC call is allowed, without credentials.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
-import re
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._validate import ascii_token, fail
 
 # Kubo accepts these AuthSecret forms; any other "type:" prefix makes it
 # drop the entry without a word, which silently locks the client out.
@@ -22,17 +33,7 @@ AUTH_SCHEMES = ("basic", "bearer")
 # Kubo's default RPC address; it must stay on loopback behind a TLS proxy.
 DEFAULT_API_ADDRESS = "/ip4/127.0.0.1/tcp/5001"
 
-API_PATH_PREFIX = "/api/v0"
-
 MASK = "********"
-
-_CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-# Printable ASCII without space: what survives an HTTP header and a
-# `--api-auth basic:USER:PASS` command line unchanged.
-_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
-_PATH_SAFE = re.compile(r"^[A-Za-z0-9/._~-]+$")
-_TCP_MULTIADDR = re.compile(r"^/(ip4|ip6)/([^/]+)/tcp/(\d{1,5})$")
-_UNIX_MULTIADDR = re.compile(r"^/unix/.+$")
 
 
 class AuthSecret(NamedTuple):
@@ -41,6 +42,22 @@ class AuthSecret(NamedTuple):
     scheme: str  # "basic", "bearer" or "" for an unknown prefix
     user: str | None  # known only for basic secrets
     prefix: str  # the literal text before the first colon, for messages
+
+
+def authorization_header(secret: str) -> str:
+    """The Authorization header Kubo expects for an AuthSecret; "" when Kubo drops it."""
+    if secret == "":
+        return ""
+    if ":" not in secret:
+        return "Bearer " + secret
+    rest = secret.split(":", 1)[1]
+    if secret.startswith("basic:"):
+        if ":" in rest:
+            return "Basic " + base64.b64encode(rest.encode("utf-8")).decode("ascii")
+        return "Basic " + rest
+    if secret.startswith("bearer:"):
+        return "Bearer " + rest
+    return ""
 
 
 def parse_auth_secret(secret: str) -> AuthSecret:
@@ -75,41 +92,74 @@ def mask_auth_secret(secret: str, mask: str = MASK) -> str:
     return mask
 
 
-def is_valid_client_name(name: str) -> bool:
-    return bool(_CLIENT_NAME.match(name))
+def secret_long_enough(where: str, value: str, min_length: int, what: str = "") -> str:
+    if len(value) < min_length:
+        fail(where, f"{what}is {len(value)} characters long; at least {min_length} are required")
+    return value
 
 
-def is_header_safe(value: str) -> bool:
-    return bool(_HEADER_SAFE.match(value))
+def basic_user(where: str, user: Any) -> str:
+    """An HTTP Basic user name: printable ASCII, no colon (Basic splits there)."""
+    if isinstance(user, str) and ":" in user:
+        fail(where, "must not contain ':' (HTTP Basic splits user and password there)")
+    return ascii_token(where, user)
 
 
-def is_allowed_path(path: str) -> bool:
-    """A path Kubo's prefix match can use: /api/v0 or below, no tricks."""
-    if not _PATH_SAFE.match(path) or "/../" in path + "/" or "//" in path:
-        return False
-    return path == API_PATH_PREFIX or path.startswith(API_PATH_PREFIX + "/")
+def check_auth_secret(where: str, secret: Any, min_length: int) -> str:
+    """A literal AuthSecret, given the checks of the structured forms.
+
+    ``basic:USER:PASS`` needs a user name and a password of min_length on its
+    own; ``basic:<base64>`` must be the standard base64 of such a pair (what
+    curl and browsers send), ``bearer:T`` and a bare ``T`` a token of min_length.
+    """
+    ascii_token(where, secret)
+    parsed = parse_auth_secret(secret)
+    if parsed.scheme not in AUTH_SCHEMES:
+        fail(
+            where,
+            f"has the unknown prefix '{parsed.prefix}:'; Kubo accepts only 'basic:' and 'bearer:' "
+            "and silently ignores any other entry",
+        )
+    if parsed.scheme == "bearer":
+        token = secret.split(":", 1)[1] if parsed.prefix else secret
+        secret_long_enough(where, token, min_length, "the token ")
+        return secret
+    rest = secret.split(":", 1)[1]
+    if ":" not in rest:
+        rest = _base64_pair(where, rest)
+    user, password = rest.split(":", 1)
+    if user == "":
+        fail(where, "has an empty user name; write basic:USER:PASSWORD")
+    secret_long_enough(where, password, min_length, "the password ")
+    return secret
 
 
-def _tcp_ip(addr: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The IP of /ip4|ip6/IP/tcp/PORT with a valid port and matching family."""
-    match = _TCP_MULTIADDR.match(addr)
-    if not match or not 0 < int(match.group(3)) < 65536:
-        return None
+def _base64_pair(where: str, encoded: str) -> str:
+    """USER:PASSWORD from basic:<base64>, which must be exactly what clients send."""
     try:
-        ip = ipaddress.ip_address(match.group(2))
-    except ValueError:
-        return None
-    return ip if ip.version == (4 if match.group(1) == "ip4" else 6) else None
+        pair = base64.b64decode(encoded, validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        pair = ""
+    if ":" not in pair or base64.b64encode(pair.encode("ascii")).decode("ascii") != encoded:
+        fail(
+            where,
+            "basic:<base64> must be the standard, padded base64 of USER:PASSWORD (what curl and "
+            "browsers send); Kubo compares the header as written, so no client would match",
+        )
+    return ascii_token(where, pair)
 
 
-def is_loopback_multiaddr(addr: str) -> bool:
-    """True for /ip4/127.x/tcp/N, /ip6/::1/tcp/N and /unix/PATH."""
-    if _UNIX_MULTIADDR.match(addr):
-        return True
-    ip = _tcp_ip(addr)
-    return ip is not None and ip.is_loopback
-
-
-def is_valid_multiaddr(addr: str) -> bool:
-    """Shape check for the TCP and unix multiaddrs Kubo's API listens on."""
-    return bool(_UNIX_MULTIADDR.match(addr)) or _tcp_ip(addr) is not None
+def duplicate_headers(authorizations: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Pairs of entry names that give Kubo the same Authorization header."""
+    seen: dict[str, str] = {}
+    pairs = []
+    for name, entry in authorizations.items():
+        secret = entry.get("AuthSecret") if isinstance(entry, Mapping) else None
+        header = authorization_header(secret) if isinstance(secret, str) else ""
+        if not header:
+            continue
+        if header in seen:
+            pairs.append((seen[header], name))
+        else:
+            seen[header] = name
+    return pairs

@@ -24,7 +24,7 @@ import re
 import subprocess
 import sys
 
-BCRYPT = re.compile(r"^\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}$")
+BCRYPT = re.compile(r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}")
 TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
 # Stands in for a hash when Caddy is not installed yet (check mode only).
 PLACEHOLDER = "$2a$14$" + "." * 53
@@ -43,7 +43,7 @@ def existing_hashes(path):
             quoted.replace('\\"', '"') if quoted is not None and bare == "" else bare
             for quoted, bare in TOKEN.findall(line)
         ]
-        if len(tokens) == 2 and BCRYPT.match(tokens[1]):
+        if len(tokens) == 2 and BCRYPT.fullmatch(tokens[1]):
             found.setdefault(tokens[0], tokens[1])
     return found
 
@@ -84,7 +84,7 @@ def new_hash(caddy, password):
         check=False,
     )
     lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines or not BCRYPT.match(lines[-1].strip()):
+    if proc.returncode != 0 or not lines or not BCRYPT.fullmatch(lines[-1].strip()):
         raise RuntimeError("caddy hash-password failed: " + proc.stderr.strip()[-500:])
     return lines[-1].strip()
 

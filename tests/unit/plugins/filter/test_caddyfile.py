@@ -47,6 +47,12 @@ def caddy_version(binary: Path) -> str:
 
 
 DEFAULT_TEXT = """\
+{
+\tservers {
+\t\tenable_full_duplex
+\t}
+}
+
 "kubo.example.com" {
 \tlog {
 \t\toutput "stdout"
@@ -131,7 +137,7 @@ REFUSALS = [
     ({"domains": ["stra\u00dfe.example"]},
         "caddy_tls_domains[0]: 'stra\u00dfe.example' is not a valid domain name: '\u00df' maps differently in IDNA 2003 and IDNA 2008"),
     ({"domains": ["kubo.example.com\n}"]}, "caddy_tls_domains[0]"),
-    ({"domains": ["kubo.example.com {"]}, "caddy_tls_domains[0]: 'kubo.example.com {' is not a valid domain name"),
+    ({"domains": ["kubo.example.com {"]}, "caddy_tls_domains[0]: 'kubo.example.com {' contains '{'"),
     ({"domains": ["a." * 130 + "com"]}, "longer than 253 characters"),
     ({"domains": ["Kubo.example.com", "kubo.example.com"]}, "caddy_tls_domains[1]: 'kubo.example.com' repeats caddy_tls_domains[0]"),
     ({"domains": [5]}, "caddy_tls_domains[0]: 5 is not a valid domain name"),
@@ -174,7 +180,7 @@ REFUSALS = [
     ({"cors_origins": "https://app.example.com"}, "caddy_tls_cors_origins: must be a list"),
     ({"cors_origins": ["app.example.com"]}, "caddy_tls_cors_origins[0]: 'app.example.com' is not a valid origin"),
     ({"cors_origins": ["https://app.example.com/path"]}, "caddy_tls_cors_origins[0]: 'https://app.example.com/path' is not a valid origin"),
-    ({"cors_origins": ["*"]}, "caddy_tls_cors_origins[0]: '*' is not a valid origin"),
+    ({"cors_origins": ["*"]}, "caddy_tls_cors_origins[0]: '*' would let every web page drive the node"),
     ({"cors_origins": ["https://*.example.com"]}, "caddy_tls_cors_origins[0]: 'https://*.example.com' is not a valid origin"),
     ({"cors_origins": ["ftp://app.example.com"]}, "caddy_tls_cors_origins[0]: 'ftp://app.example.com' is not a valid origin"),
     ({"cors_origins": ["https://a.example.com", "https://a.example.com:443"]}, "caddy_tls_cors_origins[1]: 'https://a.example.com:443' is listed twice"),
@@ -270,7 +276,7 @@ def test_settings_given_as_strings_like_ansible_may_pass_them():
 
 
 def test_several_domains_get_one_site_block_each():
-    text = render(domains=["kubo.example.com", "B\u00fccher.Example", "*.ipfs.example.com"])
+    text = render(domains=["kubo.example.com", "B\u00fccher.Example", "*.ipfs.example.com"], caddy_version="2.6.2")
     blocks = text.split("\n\n")
     assert [block.split(" ", 1)[0] for block in blocks] == [
         '"kubo.example.com"',
@@ -290,7 +296,7 @@ def test_punycode_input_is_kept():
 
 
 def test_acme_mode_default_has_no_tls_directive_and_no_global_block():
-    text = render()
+    text = render(caddy_version="2.6.2")
     assert "tls" not in text.replace("Strict-Transport-Security", "")
     assert not text.startswith("{")
 
@@ -302,6 +308,7 @@ def test_acme_mode_with_custom_ca_email_and_ports():
         acme_ca_root="/etc/pebble/root.pem",
         http_port=8080,
         https_port=8443,
+        caddy_version="2.6.2",
     )
     assert text.startswith(
         "{\n"
@@ -393,6 +400,11 @@ def test_cors_preflight_block():
         '\t\t\theader Origin "http://localhost:3000"\n'
         '\t\t\theader Origin "https://b.example.com"\n'
         "\t\t}\n"
+        "\t\t@cors_origin {\n"
+        '\t\t\theader Origin "https://app.example.com"\n'
+        '\t\t\theader Origin "http://localhost:3000"\n'
+        '\t\t\theader Origin "https://b.example.com"\n'
+        "\t\t}\n"
         "\t\thandle @cors_preflight {\n"
         "\t\t\theader {\n"
         '\t\t\t\tAccess-Control-Allow-Origin "{http.request.header.Origin}"\n'
@@ -405,6 +417,13 @@ def test_cors_preflight_block():
         "\t\t\trespond 204\n"
         "\t\t}\n"
         "\t\thandle /api/v0/* {\n"
+        "\t\t\theader @cors_origin {\n"
+        '\t\t\t\tAccess-Control-Allow-Origin "{http.request.header.Origin}"\n'
+        '\t\t\t\tAccess-Control-Allow-Credentials "true"\n'
+        '\t\t\t\tVary "Origin"\n'
+        "\t\t\t\tdefer\n"
+        "\t\t\t}\n"
+        '\t\t\treverse_proxy "127.0.0.1:5001"\n'
     ) in text
 
 

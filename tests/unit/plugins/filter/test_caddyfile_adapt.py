@@ -159,7 +159,7 @@ def test_basic_auth_guards_the_api_only(caddy, tmp_path):
     preflight, api, _rest = routes
     assert "authentication" not in [h["handler"] for h in handlers_of(preflight)]
     names = [h["handler"] for h in handlers_of(api)]
-    assert names == ["authentication", "reverse_proxy"]
+    assert names == ["headers", "authentication", "reverse_proxy"]
     auth = find(handlers_of(api), "authentication")["providers"]["http_basic"]
     assert auth["accounts"] == [{"username": 'al"ice', "password": HASH}]
     assert auth["hash"] == {"algorithm": "bcrypt"}
@@ -277,3 +277,51 @@ def test_no_access_log_when_log_output_is_none(caddy, tmp_path):
     config = adapt(caddy, tmp_path, log_output="none")
     assert "logging" not in config
     assert "logs" not in config["apps"]["http"]["servers"]["srv0"]
+
+
+# ------------------------------------------------------- CORS, full duplex
+
+
+def test_api_responses_to_listed_origins_get_cors_headers_after_kubo_answered(caddy, tmp_path):
+    """Kubo's own 403/405 carry no CORS headers; Caddy sets them, deferred, for listed origins only."""
+    origins = ["https://app.example.com", "http://localhost:3000"]
+    _preflight, api, _rest = ordered_routes(adapt(caddy, tmp_path, cors_origins=origins))
+    (subroute,) = api["handle"]
+    cors, proxy = subroute["routes"]
+    assert cors["match"] == [{"header": {"Origin": origins}}]
+    assert cors["handle"] == [{
+        "handler": "headers",
+        "response": {
+            "deferred": True,
+            "set": {
+                "Access-Control-Allow-Origin": ["{http.request.header.Origin}"],
+                "Access-Control-Allow-Credentials": ["true"],
+                "Vary": ["Origin"],
+            },
+        },
+    }]
+    assert "match" not in proxy and proxy["handle"][0]["handler"] == "reverse_proxy"
+
+
+def test_no_cors_headers_on_api_responses_without_origins(caddy, tmp_path):
+    (api, _rest) = ordered_routes(adapt(caddy, tmp_path))
+    assert [h["handler"] for h in handlers_of(api)] == ["reverse_proxy"]
+
+
+def test_full_duplex_http1_where_caddy_has_it(caddy, tmp_path):
+    """Caddy 2.7+ cuts off add?progress=true over HTTP/1.1 without it; 2.6 rejects the option."""
+    (server,) = adapt(caddy, tmp_path)["apps"]["http"]["servers"].values()
+    if "2.6." in version_of(caddy):
+        assert "enable_full_duplex" not in server
+    else:
+        assert server["enable_full_duplex"] is True
+
+
+def test_a_withdrawn_site_publishes_nothing(caddy, tmp_path):
+    path = tmp_path / "Caddyfile"
+    path.write_text(render_caddyfile({"state": "absent"}), encoding="utf-8")
+    proc = subprocess.run(
+        [str(caddy), "adapt", "--adapter", "caddyfile", "--config", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    assert json.loads(proc.stdout) == {}

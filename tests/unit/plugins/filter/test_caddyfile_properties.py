@@ -39,9 +39,13 @@ origin = st.builds(
     st.sampled_from(["http", "https"]), st.sampled_from(["app.example.com", "localhost", "127.0.0.1"]),
     st.one_of(st.none(), st.integers(min_value=1024, max_value=65535)),
 )
-# user names: anything printable without braces and backslashes (quotes included)
+# user names: any visible character but braces and backslashes (quotes and ASCII space included)
 username = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="{}\\"),
+    alphabet=st.characters(
+        blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"),
+        blacklist_characters="{}\\",
+        whitelist_characters=" ",
+    ),
     min_size=1, max_size=12,
 )
 log = st.one_of(

@@ -150,9 +150,9 @@ def test_exclusive_mode_removes_entries_it_does_not_manage(config):
     assert list(result["API"]["Authorizations"]) == ["ci"]
 
 
-def test_exclusive_mode_with_no_clients_empties_authorizations(config):
+def test_exclusive_mode_with_no_clients_empties_authorizations_only_when_allowed(config):
     config["API"]["Authorizations"] = {"old": {"AuthSecret": "bearer:revoked-token-0000", "AllowedPaths": ["/api/v0"]}}
-    assert merge(config, [])["API"]["Authorizations"] == {}
+    assert merge(config, [], allow_open_api=True)["API"]["Authorizations"] == {}
 
 
 def test_merge_mode_keeps_other_entries_and_updates_managed_ones(config):
@@ -173,7 +173,7 @@ def test_merge_mode_adds_origins_to_existing_ones(config):
 
 
 def test_no_clients_and_no_existing_section_adds_no_empty_authorizations(config):
-    assert "Authorizations" not in merge(config, [])["API"]
+    assert "Authorizations" not in merge(config, [], allow_open_api=True)["API"]
 
 
 # --- refusals: each names the field and never the secret -------------------
@@ -213,9 +213,9 @@ REFUSALS = [
     ("garbage API address", None, {"api_address": "127.0.0.1:5001"}, "api_address", "not a multiaddr"),
     ("port out of range", None, {"api_address": "/ip4/127.0.0.1/tcp/70000"}, "api_address", "not a multiaddr"),
     ("origin without scheme", None, {"cors_origins": ["ipfs.example.com"]}, "cors_origins[0]", "scheme://host"),
-    ("origin with path", None, {"cors_origins": ["https://ipfs.example.com/"]}, "cors_origins[0]", "must not have a path"),
+    ("origin with path", None, {"cors_origins": ["https://ipfs.example.com/app"]}, "cors_origins[0]", "it has a path"),
     ("wildcard origin", None, {"cors_origins": ["*"]}, "cors_origins[0]", "every web page"),
-    ("origin with newline", None, {"cors_origins": ["https://a.example\nX: y"]}, "cors_origins[0]", "whitespace"),
+    ("origin with newline", None, {"cors_origins": ["https://a.example\nX: y"]}, "cors_origins[0]", "line break"),
     ("bad mode", None, {"mode": "replace"}, "mode", "'exclusive' or 'merge'"),
     ("bad minimum", None, {"min_secret_length": 0}, "min_secret_length", "positive integer"),
 ]

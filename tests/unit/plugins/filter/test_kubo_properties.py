@@ -57,20 +57,21 @@ origins = st.lists(st.sampled_from(["https://a.example", "https://b.example:8443
 @given(config=kubo_configs(), clients=client_lists(), cors=origins, mode=st.sampled_from(["exclusive", "merge"]))
 def test_merge_preserves_unrelated_keys_and_is_idempotent(config, clients, cors, mode):
     before = json.dumps(config)
-    once = kubo_api_merge(config, clients, cors_origins=cors, mode=mode)
+    # An empty result is refused unless asked for (tests/unit/plugins/filter/test_fail_closed.py).
+    once = kubo_api_merge(config, clients, cors_origins=cors, mode=mode, allow_open_api=not clients)
     assert json.dumps(config) == before, "input must not be modified"
     assert once["Identity"] == config["Identity"]
     for key, value in config.items():
         if key not in ("API", "Addresses"):
             assert once[key] == value
     assert [k for k in once if k != "API"] == [k for k in config if k != "API"]
-    assert kubo_api_merge(once, clients, cors_origins=cors, mode=mode) == once
+    assert kubo_api_merge(once, clients, cors_origins=cors, mode=mode, allow_open_api=not clients) == once
 
 
 @settings(max_examples=100, deadline=None)
 @given(config=kubo_configs(), clients=client_lists())
 def test_masking_the_merged_config_hides_every_written_secret(config, clients):
-    masked = kubo_config_mask(kubo_api_merge(config, clients))
+    masked = kubo_config_mask(kubo_api_merge(config, clients, allow_open_api=not clients))
     written = [entry["AuthSecret"] for entry in masked["API"].get("Authorizations", {}).values()]
     for client in clients:
         secret = client.get("password", client.get("token"))
