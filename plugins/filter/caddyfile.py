@@ -206,7 +206,7 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._caddy_lexer import directive_lines
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._caddy_lexer import directive_lines, line_start
 
 FILTER = "caddyfile"
 VAR_PREFIX = "caddy_tls_"
@@ -286,7 +286,7 @@ def _domains(value: Any) -> list[str]:
         v.fail(where, "must list at least one domain name")
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
-        name = v.hostname(f"{where}[{index}]", item, wildcard=True)
+        name = line_start(f"{where}[{index}]", v.hostname(f"{where}[{index}]", item, wildcard=True))
         if name in seen:
             v.fail(f"{where}[{index}]", f"{item!r} repeats {VAR_PREFIX}{where}[{seen[name]}] ({name})")
         seen[name] = index
@@ -346,7 +346,7 @@ def _basic_auth_users(value: Any) -> list[tuple[str, str]]:
             )
         if unknown:
             v.fail(here, f"unknown keys {', '.join(map(repr, unknown))}")
-        username = v.text(f"{here}.username", item.get("username"))
+        username = line_start(f"{here}.username", v.text(f"{here}.username", item.get("username")))
         if username in seen:
             v.fail(f"{here}.username", f"{username!r} is listed twice")
         seen.add(username)

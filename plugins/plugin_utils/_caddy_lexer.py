@@ -23,8 +23,8 @@ than the one written:
   ``<<``.
 - The parser compares a token's text, quoted or not: a quoted ``"}"`` still
   closes the site block and ``"import"`` still imports. Quoted forms of
-  ``{``, ``}``, ``{}`` and ``import`` are refused; ``import`` is refused too,
-  because its content is not seen here.
+  ``{``, ``}`` and ``import`` are refused, ``{}`` in any form (Caddy reads
+  it as an empty block), and ``import``, because its content is not seen here.
 - ``<<MARKER`` starts a heredoc in Caddy 2.7 and later: refused.
 """
 
@@ -145,6 +145,8 @@ def _check_structure(where: str, item: str, tokens: list[Token]) -> None:
     for position, token in enumerate(tokens):
         if token.quote and token.text in _STRUCTURAL:
             fail(where, f"{item!r}: a quoted {token.raw} still counts as {token.text!r} in Caddy; remove it")
+        if token.text == "{}":
+            fail(where, f"{item!r}: Caddy reads a '{{}}' token as a block, not as text; remove it")
         if token.text == "import" and position == 0:
             fail(where, f"{item!r}: import is not allowed here; the imported text could not be checked")
         if token.text == "{" and position != len(tokens) - 1:
@@ -188,3 +190,13 @@ def directive_lines(where: str, value: Any) -> list[tuple[int, str]]:
     if depth:
         fail(f"{where}[{opened_at}]", "opens a block that is never closed (braces are unbalanced)")
     return lines
+
+
+def line_start(where: str, value: str) -> str:
+    """A value the filter writes as the first token of a line (a site address, a user name).
+
+    Caddy's parser reads ``import`` there as a directive, quoted or not.
+    """
+    if value == "import":
+        fail(where, "'import' cannot start a line: Caddy reads it as an import directive, quoted or not")
+    return value
