@@ -68,7 +68,25 @@ CASES = [
     ("unknown-install-method", "kubo_install_method", "curl", "kubo_install_method"),
     ("version-not-pinned", "kubo_version", "latest", "kubo_version"),
     ("relative-repo-path", "kubo_repo_path", "ipfs", "kubo_repo_path"),
+    # Fail closed (an empty API.Authorizations turns Kubo's authorization off)
+    ("no-client-left", "kubo_api_auth_clients", [], "would leave API.Authorizations empty"),
+    ("open-api-still-published", "kubo_api_auth_allow_open_api", True, "caddy_tls_state: absent"),
+    # Credentials as Kubo compares them (the Authorization header)
+    ("one-credential-two-spellings", "kubo_api_auth_clients",
+     [{"name": "a", "token": SECRET}, {"name": "b", "auth_secret": "bearer:" + SECRET}], "same credentials as client a"),
+    ("literal-basic-empty-password", "kubo_api_auth_clients", [{"name": "ci", "auth_secret": "basic:a-long-user-name-xyz:"}],
+     "the password is 0 characters long"),
+    # Values judged as Kubo, browsers and Caddy's lexer read them
+    ("origin-trailing-newline", "kubo_api_auth_cors_origins", ["https://kubo.test\n"], "line break"),
+    ("domain-trailing-newline", "caddy_tls_domains", ["kubo.test\n"], "line break"),
+    ("header-name-trailing-newline", "caddy_tls_cors_allow_headers", ["Authorization\n"], "not a valid HTTP header name"),
+    ("no-break-space-before-brace", "caddy_tls_extra_directives", ["header X-A a\u00a0{", "}"], "U+00A0"),
+    ("env-placeholder-in-directive", "caddy_tls_extra_directives", ["respond {$SECRET"], "{env.NAME}"),
+    ("import-as-domain", "caddy_tls_domains", ["import"], "import directive"),
+    ("bad-caddy-state", "caddy_tls_state", "removed", "caddy_tls_state"),
 ]
+# Settings a case needs besides its bad value.
+ALSO = {"open-api-still-published": {"kubo_api_auth_clients": []}}
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +95,7 @@ def preflight(tmp_path_factory) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("preflight")
     hosts = {}
     for case, variable, value, _expected in CASES:
-        hosts[case] = {**VALID, variable: value}
+        hosts[case] = {**VALID, variable: value, **ALSO.get(case, {})}
     hosts["all-valid"] = dict(VALID)
     inventory = {"kubo_rpc": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}
     (tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))

@@ -12,7 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "tests"))
 # pylint: disable=wrong-import-position,unused-import
-from kubo_checks import auth_header, client, converge, curl, host, journal, pebble_root, rpc, secrets_of, test_vars  # noqa: E402,F401
+from kubo_checks import (  # noqa: E402,F401
+    ROOT, ansible_playbook, auth_header, client, converge, curl, host, journal, pebble_root, rpc, secrets_of, test_vars,
+)
 
 
 def state(host) -> dict:

@@ -27,6 +27,7 @@ import testinfra
 import yaml
 
 SHARED = Path(__file__).resolve().parent.parent
+ROOT = SHARED.parents[1]  # the repository: playbooks/ of the collection
 PEBBLE_ROOT = "/root/pebble-root.pem"
 PEBBLE_LISTENER_CA = "/etc/pebble/test-ca.pem"
 PRISTINE_CONFIG = "/root/kubo-config.before.json"
