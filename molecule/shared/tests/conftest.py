@@ -6,9 +6,9 @@ from __future__ import annotations
 
 # pylint: disable=unused-import
 from kubo_checks import (  # noqa: F401
-    KUBO_CONFIG, PEBBLE_ROOT, SHARED, SITE, auth_header, client, converge, curl, host, ipfs_id, journal,
-    journal_entries, journal_leaks, kubo_config, load_test_vars, pebble_root, pristine_config, rpc,
-    secrets_of, test_vars,
+    KUBO_CONFIG, PEBBLE_ROOT, SHARED, SITE, auth_header, caddy_version, client, converge, curl, host,
+    inventory_vars, ipfs_id, journal, journal_entries, journal_leaks, kubo_config, load_test_vars,
+    pebble_root, pristine_config, rpc, secrets_of, test_vars,
 )
 
 

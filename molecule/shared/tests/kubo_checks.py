@@ -145,6 +145,18 @@ def rpc(host, path: str, c: dict | None = None, *args: str, **kw) -> Response:
         time.sleep(1)
 
 
+def caddy_version(host) -> str:
+    """The version of the running Caddy, as its `caddy run --environ` logged it at start.
+
+    Asked of the process, not of /usr/bin/caddy (which a diversion or an
+    upgrade may have replaced since); root in the container may not read
+    /proc/PID/exe of Caddy, which holds a capability root lacks.
+    """
+    pid = host.run("systemctl show -p MainPID --value caddy").stdout.strip()
+    logged = host.run("journalctl -u caddy _PID=%s -o cat --no-pager | grep -m1 '^caddy.Version='", pid)
+    return logged.stdout.strip().removeprefix("caddy.Version=")
+
+
 def ipfs_id(host, c: dict):
     """The guide's check: `ipfs id` through the proxy, as client c.
 
@@ -158,6 +170,13 @@ def ipfs_id(host, c: dict):
     )
 
 
+def _inventory_vars(testinfra_host) -> dict:
+    backend = testinfra_host.backend
+    if backend.NAME != "ansible":
+        return {}
+    return backend.ansible_runner.inventory["_meta"]["hostvars"].get(backend.host, {})
+
+
 @pytest.fixture(scope="module")
 def host(_testinfra_host):
     """The instance, reached with `podman exec` directly.
@@ -165,12 +184,15 @@ def host(_testinfra_host):
     testinfra's ansible backend has no native podman support and would run
     every command as an Ansible ad-hoc task: slow, and it strips output.
     """
-    backend = _testinfra_host.backend
-    if backend.NAME == "ansible":
-        hostvars = backend.ansible_runner.inventory["_meta"]["hostvars"].get(backend.host, {})
-        if hostvars.get("ansible_connection") in ("podman", "containers.podman.podman"):
-            return testinfra.get_host(f"podman://{backend.host}")
+    if _inventory_vars(_testinfra_host).get("ansible_connection") in ("podman", "containers.podman.podman"):
+        return testinfra.get_host(f"podman://{_testinfra_host.backend.host}")
     return _testinfra_host
+
+
+@pytest.fixture(scope="module")
+def inventory_vars(_testinfra_host) -> dict:
+    """The instance's variables in the scenario's inventory (molecule.yml), as written."""
+    return _inventory_vars(_testinfra_host)
 
 
 @pytest.fixture(scope="module")

