@@ -165,6 +165,7 @@ inventory() { # the hosts of start_hosts, reached over SSH, with the site's sett
     secure_kubo_domain: $DOMAIN
     kubo_install_method: controller
     kubo_binary_src: $KUBO
+    caddy_tls_install_method: package  # Debian's 2.6.2, as measured in docs/benchmarks.md
     caddy_tls_acme_ca: https://127.0.0.1:14000/dir
     caddy_tls_acme_ca_root: /etc/pebble/test-ca.pem
     caddy_tls_email: bench@example.com

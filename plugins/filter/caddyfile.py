@@ -47,6 +47,16 @@ options:
         type: str
         choices: [present, absent]
         default: present
+      config_mode:
+        description:
+          - C(caddyfile) renders a whole Caddyfile - global options (ACME issuer, ports, full
+            duplex) and the sites.
+          - C(site) renders only the sites, for a file that the operator's main Caddyfile imports;
+            the issuer settings go into each site's C(tls) block, and ports and server options stay
+            in the main Caddyfile.
+        type: str
+        choices: [caddyfile, site]
+        default: caddyfile
       domains:
         description:
           - Site addresses, one site block each. IDNA names are converted to punycode.
@@ -194,7 +204,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The Caddyfile text, tab-indented, ending with a newline.
+  description:
+    - The Caddyfile text, tab-indented, ending with a newline. Its first line is the comment
+      C(# Managed by secure_kubo.rpc.caddy_tls; changes here are overwritten.)
   type: string
 """
 
@@ -214,6 +226,7 @@ API_PATH = "/api/v0/*"
 
 DEFAULTS: dict[str, Any] = {
     "state": "present",
+    "config_mode": "caddyfile",
     "domains": None,
     "upstream": "127.0.0.1:5001",
     "upstream_allow_remote": False,
@@ -240,6 +253,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 STATES = ("present", "absent")
+CONFIG_MODES = ("caddyfile", "site")
 MODES = ("acme", "internal")
 LOG_OUTPUTS = ("stdout", "stderr", "file", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
@@ -249,8 +263,11 @@ _ROLL_SIZE = re.compile(r"[1-9][0-9]*(?:[KMGT]i?B)?")
 _VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)(?:[.+ -][\x20-\x7e]*)?")
 _BCRYPT = re.compile(r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}")
 
+# The first line of every file the filter writes: the caddy_tls role knows
+# its own file by it, and refuses to replace a Caddyfile that is not its own.
+MARKER = "# Managed by secure_kubo.rpc.caddy_tls; changes here are overwritten."
 # What the filter writes when the site is withdrawn (state: absent).
-WITHDRAWN = "# secure_kubo.rpc.caddy_tls: the Kubo RPC API is not published here (caddy_tls_state: absent).\n"
+WITHDRAWN = MARKER + "\n# The Kubo RPC API is not published here (caddy_tls_state: absent).\n"
 
 
 def quote(value: str) -> str:
@@ -361,6 +378,28 @@ def _basic_auth_users(value: Any) -> list[tuple[str, str]]:
     return users
 
 
+def _global_options(
+    email: str, acme_ca: str, acme_ca_root: str, http_port: int, https_port: int, version: tuple[int, int] | None
+) -> list[str]:
+    """The global options block, for a Caddyfile the role owns as a whole."""
+    options = []
+    if email:
+        options.append(f"email {quote(email)}")
+    if acme_ca:
+        options.append(f"acme_ca {quote(acme_ca)}")
+    if acme_ca_root:
+        options.append(f"acme_ca_root {quote(acme_ca_root)}")
+    if http_port != 80:
+        options.append(f"http_port {http_port}")
+    if https_port != 443:
+        options.append(f"https_port {https_port}")
+    if version is None or version >= (2, 7):
+        # Kubo streams add?progress=true while it still reads the upload;
+        # Caddy's HTTP/1.1 server cuts that off unless full duplex is on.
+        options += ["servers {", "\tenable_full_duplex", "}"]
+    return options
+
+
 @dataclass(frozen=True)
 class _Site:
     """Every setting of a published site, checked and in canonical form."""
@@ -369,7 +408,7 @@ class _Site:
     upstream: str
     upstream_wait: int
     global_options: list[str]
-    internal_tls: bool
+    tls: list[str]  # the site's `tls` directive, one line per entry
     origins: list[str]
     allow_headers: list[str]
     allow_credentials: bool
@@ -400,23 +439,19 @@ def _site(s: dict[str, Any]) -> _Site:
         v.fail("https_port", f"{https_port} is also caddy_tls_http_port")
     version = caddy_major_minor(s["caddy_version"])
 
+    site_only = v.choice("config_mode", s["config_mode"], CONFIG_MODES) == "site"
     global_options = []
-    if email:
-        global_options.append(f"email {quote(email)}")
-    if acme_ca:
-        global_options.append(f"acme_ca {quote(acme_ca)}")
-    if acme_ca_root:
-        global_options.append(f"acme_ca_root {quote(acme_ca_root)}")
-    if http_port != 80:
-        global_options.append(f"http_port {http_port}")
-    if https_port != 443:
-        global_options.append(f"https_port {https_port}")
-    if version is None or version >= (2, 7):
-        # Kubo streams add?progress=true while it still reads the upload;
-        # Caddy's HTTP/1.1 server cuts that off unless full duplex is on.
-        global_options.append("servers {")
-        global_options.append("\tenable_full_duplex")
-        global_options.append("}")
+    tls = ["tls internal"] if mode == "internal" else []
+    if site_only:
+        # The main Caddyfile and its global options are the operator's: the
+        # issuer settings go into the site's own tls block.
+        if mode == "acme" and (email or acme_ca or acme_ca_root):
+            tls = [f"tls {quote(email)} {{" if email else "tls {"]
+            tls += [f"\tca {quote(acme_ca)}"] if acme_ca else []
+            tls += [f"\tca_root {quote(acme_ca_root)}"] if acme_ca_root else []
+            tls += ["}"]
+    else:
+        global_options = _global_options(email, acme_ca, acme_ca_root, http_port, https_port, version)
 
     log_output = v.choice("log_output", s["log_output"], LOG_OUTPUTS)
     log_file = roll_size = ""
@@ -433,7 +468,7 @@ def _site(s: dict[str, Any]) -> _Site:
         upstream=upstream,
         upstream_wait=v.integer("upstream_wait", s["upstream_wait"], 0, 300),
         global_options=global_options,
-        internal_tls=mode == "internal",
+        tls=tls,
         origins=v.origins("cors_origins", s["cors_origins"]),
         allow_headers=[
             v.header_name(f"cors_allow_headers[{index}]", header)
@@ -575,17 +610,17 @@ def _api(out: _Writer, site: _Site) -> None:
 
 def _render(site: _Site) -> str:
     out = _Writer()
+    out.add(0, MARKER)
     if site.global_options:
         out.add(0, "{")
         for option in site.global_options:
             out.add(1, option)
         out.add(0, "}")
     for domain in site.domains:
-        if out.lines:
-            out.add(0, "")
+        out.add(0, "")
         out.add(0, f"{quote(domain)} {{")
-        if site.internal_tls:
-            out.add(1, "tls internal")
+        for line in site.tls:
+            out.add(1, line)
         if site.log_output != "none":  # no access log: the cheapest (see docs/benchmarks.md)
             _log(out, site)
         if site.hsts:

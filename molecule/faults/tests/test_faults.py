@@ -82,7 +82,7 @@ def test_a_caddy_that_missed_its_reload_is_reloaded_by_the_next_run(host, baseli
     its packaged config (HTTP only) and the role's record says so."""
     host.run("printf ':80 {\\n\\trespond \"old\"\\n}\\n' > /root/old.Caddyfile"
              " && caddy reload --config /root/old.Caddyfile --adapter caddyfile"
-             " && cp /root/old.Caddyfile /etc/caddy/Caddyfile.applied")
+             " && cp /root/old.Caddyfile /var/lib/secure_kubo_rpc/caddy.applied")
     assert curl(host, "https://kubo.test/api/v0/id").status == 0, "Caddy should be on the old, HTTP-only config now"
     result = converge(host)
     assert result.returncode == 0, result.stdout[-3000:]
@@ -138,3 +138,19 @@ def test_an_acme_ca_that_is_down_fails_the_run_in_bounded_time_and_a_later_run_r
     answer = curl(host, "https://new.kubo.test/api/v0/version", "--resolve", "new.kubo.test:443:127.0.0.1",
                   "-H", f"Authorization: {auth_header(client('admin'))}")
     assert answer.status == 200, str(answer) + journal(host, "caddy")
+
+
+def test_a_caddyfile_of_the_operators_is_never_replaced(host, baseline):
+    """caddy_tls_config_mode: caddyfile owns only a Caddyfile it wrote (or the packages' stock one)."""
+    host.run("cp -p /etc/caddy/Caddyfile /root/Caddyfile.ours"
+             " && printf '# mine\\n:8082 {\\n\\trespond \"the operator'\"'\"'s site\"\\n}\\n' > /etc/caddy/Caddyfile")
+    theirs = host.file("/etc/caddy/Caddyfile").content_string
+    try:
+        result = converge(host)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output[-3000:]
+        assert "is not this role's" in output and "caddy_tls_config_mode: site" in output, output[-3000:]
+        assert host.file("/etc/caddy/Caddyfile").content_string == theirs
+    finally:
+        host.run("cp -p /root/Caddyfile.ours /etc/caddy/Caddyfile")
+    assert rpc(host, "/api/v0/id", client("admin")).status == 200

