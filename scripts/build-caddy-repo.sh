@@ -261,7 +261,7 @@ EOF
   chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
   pool=$repo/pool/$SUITE/$COMPONENT/c/ca
   mkdir -p "$pool"
-  dpkg-deb --root-owner-group -Zxz -z6 --build "$root" "$pool/caddy_${v}_$ARCH.deb" >&2
+  dpkg-deb --root-owner-group -Zgzip --build "$root" "$pool/caddy_${v}_$ARCH.deb" >&2
   rm -rf "$root" "$work/unzip-$v"
 }
 
