@@ -7,6 +7,7 @@ packages=(
   caddy        # `caddy adapt`/`fmt` in unit tests: the version the containers run
   shellcheck   # ansible-test sanity
   podman runc uidmap slirp4netns fuse-overlayfs debootstrap  # test containers
+  apt-utils gnupg  # scripts/build-caddy-repo.sh: apt-ftparchive and the signing key
   chromium libnss3-tools  # the browser test of CORS (molecule/shared/tests/test_browser.py)
 )
 missing=()

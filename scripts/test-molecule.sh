@@ -9,10 +9,11 @@
 #   scripts/test-molecule.sh destroy --all
 #
 # Installs what is missing on a fresh Debian host (as root), makes the venv,
-# links the repository in as the collection secure_kubo.rpc, builds Kubo and
-# the test images (both cached), then runs Molecule and prints the wall time
-# of each step. Environment: KUBO_BINARY, KUBO_VERSION, SECURE_KUBO_CACHE (see
-# scripts/build-kubo.sh), FORCE=1 (rebuild images), VENV.
+# links the repository in as the collection secure_kubo.rpc, builds Kubo, the
+# test images and a local copy of Caddy's apt repository (all cached), then
+# runs Molecule and prints the wall time of each step. Environment:
+# KUBO_BINARY, KUBO_VERSION, SECURE_KUBO_CACHE (see scripts/build-kubo.sh),
+# FORCE=1 (rebuild images), VENV.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -76,6 +77,10 @@ step "Kubo binary (scripts/build-kubo.sh)" scripts/build-kubo.sh >"$ROOT/.cache/
 KUBO_BINARY=$(cat "$ROOT/.cache/kubo-binary")
 export KUBO_BINARY
 step "images (scripts/build-images.sh)" scripts/build-images.sh
+# Caddy's apt repository as a local copy (molecule/site serves it).
+step "Caddy apt repository (scripts/build-caddy-repo.sh)" scripts/build-caddy-repo.sh >"$ROOT/.cache/caddy-repo"
+CADDY_REPO=$(cat "$ROOT/.cache/caddy-repo")
+export CADDY_REPO
 
 # --- Molecule -----------------------------------------------------------------
 export MOLECULE_GLOB='molecule/*/molecule.yml'

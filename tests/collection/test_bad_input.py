@@ -84,9 +84,15 @@ CASES = [
     ("env-placeholder-in-directive", "caddy_tls_extra_directives", ["respond {$SECRET"], "{env.NAME}"),
     ("import-as-domain", "caddy_tls_domains", ["import"], "import directive"),
     ("bad-caddy-state", "caddy_tls_state", "removed", "caddy_tls_state"),
+    # A package version goes into an apt preferences file and an apt package spec
+    ("caddy-version-injection", "caddy_tls_package_version", "2.10.*\nPin-Priority: 1001", "as apt writes it"),
+    ("caddy-version-without-official-repo", "caddy_tls_package_version", "2.10.*", "official_repo"),
 ]
 # Settings a case needs besides its bad value.
-ALSO = {"open-api-still-published": {"kubo_api_auth_clients": []}}
+ALSO = {
+    "open-api-still-published": {"kubo_api_auth_clients": []},
+    "caddy-version-injection": {"caddy_tls_install_method": "official_repo"},
+}
 
 
 @pytest.fixture(scope="module")
