@@ -16,7 +16,11 @@ import pytest
 from conftest import ROOT, ansible_playbook, client, converge, curl, journal, rpc
 
 POLLER = Path(__file__).with_name("anonymous_poller.py")
-WITHDRAWN = "# secure_kubo.rpc.caddy_tls: the Kubo RPC API is not published here (caddy_tls_state: absent).\n"
+# What plugins/filter/caddyfile.py writes for caddy_tls_state: absent.
+WITHDRAWN = (
+    "# Managed by secure_kubo.rpc.caddy_tls; changes here are overwritten.\n"
+    "# The Kubo RPC API is not published here (caddy_tls_state: absent).\n"
+)
 
 
 def playbook(host, name: str, extra_vars: dict):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -549,3 +550,14 @@ def test_every_file_starts_with_the_marker():
     assert render().startswith("# Managed by secure_kubo.rpc.caddy_tls;")
     assert render(config_mode="site").startswith("# Managed by secure_kubo.rpc.caddy_tls;")
     assert render_caddyfile({"state": "absent"}).startswith("# Managed by secure_kubo.rpc.caddy_tls;")
+
+
+
+def test_the_withdrawn_text_is_what_the_faults_scenario_expects():
+    """molecule/faults/tests/test_open_api.py compares the host's file with its WITHDRAWN."""
+    path = Path(__file__).resolve().parents[4] / "molecule" / "faults" / "tests" / "test_open_api.py"
+    (expected,) = [
+        ast.literal_eval(node.value) for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "WITHDRAWN"
+    ]
+    assert render_caddyfile({"state": "absent"}) == expected
