@@ -68,6 +68,13 @@ CASES = [
     ("unknown-install-method", "kubo_install_method", "curl", "kubo_install_method"),
     ("version-not-pinned", "kubo_version", "latest", "kubo_version"),
     ("relative-repo-path", "kubo_repo_path", "ipfs", "kubo_repo_path"),
+    # The hardened unit's ProtectHome=true hides these from Kubo.
+    ("repo-under-home-with-protecthome", "kubo_repo_path", "/home/alice/.ipfs", "kubo_systemd_hardening: false"),
+    ("repo-under-root-with-protecthome", "kubo_repo_path", "/root/.ipfs", "kubo_systemd_hardening: false"),
+    # Commands are argv lists, run without a shell.
+    ("restart-command-a-string", "kubo_api_auth_restart_command", "podman restart ipfs", "list of arguments"),
+    ("restart-command-empty-string", "kubo_api_auth_restart_command", "", "list of arguments"),
+    ("logs-command-empty-argument", "kubo_api_auth_logs_command", ["podman", "", "logs"], "non-empty string"),
     # Fail closed (an empty API.Authorizations turns Kubo's authorization off)
     ("no-client-left", "kubo_api_auth_clients", [], "would leave API.Authorizations empty"),
     ("open-api-still-published", "kubo_api_auth_allow_open_api", True, "caddy_tls_state: absent"),
