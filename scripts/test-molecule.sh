@@ -4,6 +4,7 @@
 #
 #   scripts/test-molecule.sh                    every scenario, `molecule test`
 #   SCENARIOS="trixie" scripts/test-molecule.sh one scenario
+#   MOLECULE_JOBS=1 scripts/test-molecule.sh   one scenario at a time (default 2)
 #   scripts/test-molecule.sh converge -s trixie any other molecule command,
 #   scripts/test-molecule.sh verify -s default  with the same set-up
 #   scripts/test-molecule.sh destroy --all
@@ -94,13 +95,43 @@ fi
 if [[ -n ${SCENARIOS:-} ]]; then
   read -ra scenarios <<<"$SCENARIOS"
 else
+  # Longest first, so that the two lanes below finish close together.
   scenarios=()
-  for f in molecule/*/molecule.yml; do scenarios+=("$(basename "$(dirname "$f")")"); done
+  for s in faults trixie site guide default fleet; do [[ -f molecule/$s/molecule.yml ]] && scenarios+=("$s"); done
+  for f in molecule/*/molecule.yml; do
+    s=$(basename "$(dirname "$f")")
+    [[ " ${scenarios[*]} " == *" $s "* ]] || scenarios+=("$s")
+  done
 fi
+
+# Scenarios run MOLECULE_JOBS at a time (default 2): much of a scenario is
+# waiting (boots, restarts, ACME), so two overlap well even on 2 cores. Each
+# one's output goes to its own log, printed whole when it ends.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"; report' EXIT
+run_scenario() { # NAME
+  local start=$SECONDS rc=0
+  "${molecule[@]}" test -s "$1" >"$logs/$1.log" 2>&1 || rc=$?
+  printf '%s %s\n' "$rc" $((SECONDS - start)) >"$logs/$1.result"
+}
+show_scenario() { # NAME: its log and its line in the timings
+  local rc secs
+  read -r rc secs <"$logs/$1.result"
+  printf '\n=== molecule test -s %s\n' "$1" >&2
+  cat "$logs/$1.log" >&2
+  timings+=("$(printf '%-36s %5d s  %s' "molecule test -s $1" "$secs" "$([[ $rc == 0 ]] && echo ok || echo "FAILED ($rc)")")")
+  [[ $rc == 0 ]] || failed+=("$1")
+}
 failed=()
+lane_start=$SECONDS
 for s in "${scenarios[@]}"; do
-  step "molecule test -s $s" "${molecule[@]}" test -s "$s" || failed+=("$s")
+  while (($(jobs -rp | wc -l) >= ${MOLECULE_JOBS:-2})); do wait -n || true; done
+  echo "=== started molecule test -s $s (at $((SECONDS - lane_start)) s)" >&2
+  run_scenario "$s" &
 done
+wait
+for s in "${scenarios[@]}"; do show_scenario "$s"; done
+timings+=("$(printf '%-36s %5d s' "molecule, all scenarios" $((SECONDS - lane_start)))")
 if ((${#failed[@]})); then
   echo "FAILED scenarios: ${failed[*]}" >&2
   exit 1
