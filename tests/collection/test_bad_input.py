@@ -99,6 +99,7 @@ CASES = [
 ALSO = {
     "open-api-still-published": {"kubo_api_auth_clients": []},
     "caddy-version-injection": {"caddy_tls_install_method": "official_repo"},
+    "caddy-version-without-official-repo": {"caddy_tls_install_method": "package"},
 }
 
 
