@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
+import testinfra
 from conftest import client, converge, journal, kubo_started, rpc, user_unit
 
-# Only the host whose Kubo runs under a user unit (molecule/guide/vars).
-testinfra_hosts = ["ansible://secure-kubo-guide-user"]
+
+@pytest.fixture(scope="module")
+def host():
+    """Only the host whose Kubo runs under a user unit (molecule/guide/vars):
+    this module's tests are not run once per instance like the others."""
+    return testinfra.get_host("podman://secure-kubo-guide-user")
 
 
 def test_there_is_no_system_unit_for_kubo_only_the_users(host):

@@ -552,7 +552,6 @@ def test_every_file_starts_with_the_marker():
     assert render_caddyfile({"state": "absent"}).startswith("# Managed by secure_kubo.rpc.caddy_tls;")
 
 
-
 def test_the_withdrawn_text_is_what_the_faults_scenario_expects():
     """molecule/faults/tests/test_open_api.py compares the host's file with its WITHDRAWN."""
     path = Path(__file__).resolve().parents[4] / "molecule" / "faults" / "tests" / "test_open_api.py"
