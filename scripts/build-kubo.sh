@@ -14,10 +14,9 @@ set -euo pipefail
 
 KUBO_VERSION=${KUBO_VERSION:-v0.42.0}
 CACHE=${SECURE_KUBO_CACHE:-$HOME/.cache/secure_kubo_rpc}
-# Used only when no Go >= 1.21 is on PATH (Debian 12 ships 1.19, which cannot
-# fetch newer toolchains itself): the toolchain comes from the Go module proxy
-# as the golang.org/toolchain module, exactly as `GOTOOLCHAIN=auto` would.
-GO_BOOTSTRAP_VERSION=${GO_BOOTSTRAP_VERSION:-1.26.4}
+# The Go toolchain: scripts/lib/go-toolchain.sh (GO_BOOTSTRAP_VERSION).
+# shellcheck source=scripts/lib/go-toolchain.sh
+source "$(dirname "$0")/lib/go-toolchain.sh"
 
 cleanup=()
 trap 'rm -rf "${cleanup[@]}"' EXIT
@@ -52,45 +51,7 @@ if [[ -x $out ]]; then
 fi
 
 # --- a Go toolchain ----------------------------------------------------------
-go_minor() { "$1" env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p'; }
-
-GO=$(command -v go || true)
-if [[ -z $GO ]]; then
-  for d in /usr/local/go/bin /usr/lib/go/bin; do
-    [[ -x $d/go ]] && GO=$d/go && break
-  done
-fi
-if [[ -n $GO && $(go_minor "$GO") -ge 21 ]]; then
-  # A Go that can switch toolchains: let it fetch what Kubo's go.mod asks for.
-  export GOTOOLCHAIN=${GOTOOLCHAIN_OVERRIDE:-auto}
-else
-  arch=$(dpkg --print-architecture 2>/dev/null || uname -m)
-  case $arch in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; esac
-  tc="$CACHE/go/go$GO_BOOTSTRAP_VERSION"
-  if [[ ! -x $tc/bin/go ]]; then
-    if ! command -v curl >/dev/null || ! command -v python3 >/dev/null; then
-      log "installing curl, python3 and ca-certificates with apt-get"
-      [[ -n ${SECURE_KUBO_APT_UPDATED:-} ]] || apt-get update -qq >&2
-      apt-get install -y -qq curl python3 ca-certificates >&2
-    fi
-    mod="golang.org/toolchain@v0.0.1-go$GO_BOOTSTRAP_VERSION.linux-$arch"
-    proxy=${GOPROXY:-https://proxy.golang.org}
-    proxy=${proxy%%,*}
-    log "fetching Go $GO_BOOTSTRAP_VERSION ($mod) from $proxy"
-    tmp=$(mktemp -d)
-    cleanup+=("$tmp")
-    curl -fsSL -o "$tmp/tc.zip" "$proxy/golang.org/toolchain/@v/v0.0.1-go$GO_BOOTSTRAP_VERSION.linux-$arch.zip"
-    python3 -m zipfile -e "$tmp/tc.zip" "$tmp/x"
-    chmod -R u+w,a+rX "$tmp/x"
-    find "$tmp/x/$mod/bin" "$tmp/x/$mod/pkg/tool" -type f -exec chmod a+x {} +
-    mkdir -p "$(dirname "$tc")"
-    rm -rf "$tc"
-    mv "$tmp/x/$mod" "$tc"
-  fi
-  GO=$tc/bin/go
-  export GOTOOLCHAIN=local
-fi
-log "using $("$GO" version) (GOTOOLCHAIN=$GOTOOLCHAIN)"
+find_go
 
 # --- build -------------------------------------------------------------------
 start=$SECONDS
