@@ -60,7 +60,9 @@ options:
       domains:
         description:
           - Site addresses, one site block each. IDNA names are converted to punycode.
-          - A wildcard C(*) is allowed only as the whole leftmost label.
+          - A wildcard C(*) is allowed only as the whole leftmost label, and only with
+            O(_input.dns_provider) (the ACME DNS-01 challenge; HTTP-01 cannot get a certificate
+            for a wildcard name) or O(_input.mode=internal).
           - Required when O(_input.state=present).
         type: list
         elements: str
@@ -91,6 +93,44 @@ options:
         type: str
         choices: [acme, internal]
         default: acme
+      dns_provider:
+        description:
+          - The DNS provider for the ACME DNS-01 challenge, the C(<name>) of its Caddy module
+            C(dns.providers.<name>) (C(rfc2136), C(cloudflare), C(route53) ...). Caddy must be built
+            with that module. Empty uses Caddy's default challenges (HTTP-01, TLS-ALPN-01).
+          - Written into each site's C(tls { dns <name> { ... } }) block; only with O(_input.mode=acme).
+        type: str
+        default: ""
+      dns_options:
+        description:
+          - Settings of the provider that are not secret (C(server), C(key_name), C(key_alg) for
+            rfc2136), written into the C(dns) block as C(key "value").
+          - A key that names a secret (C(key), C(api_token), C(secret_access_key), C(password) ...)
+            is refused here; it belongs in O(_input.dns_credentials).
+        type: dict
+        default: {}
+      dns_credentials:
+        description:
+          - The provider's secret settings. Required with O(_input.dns_provider).
+          - Only their names reach the Caddyfile, each as the placeholder C({env.CADDY_TLS_DNS_<KEY>}),
+            which Caddy replaces from its environment when it sets up the provider; the values go
+            into an environment file (P(secure_kubo.rpc.caddy_dns_env#filter)). They are never shown
+            in an error.
+        type: dict
+        default: {}
+      dns_resolvers:
+        description: >-
+          DNS servers (C(host) or C(host:port)) that Caddy asks for the zone of a name and to see that the
+          challenge record has propagated (the C(tls) subdirective C(resolvers)). Empty uses the system's.
+        type: list
+        elements: str
+        default: []
+      dns_propagation_timeout:
+        description: >-
+          How long Caddy waits for the challenge record to propagate (C(2m), C(90s)); C(-1) skips the
+          check. Empty is Caddy's default (2 minutes). Caddy 2.7 and later.
+        type: str
+        default: ""
       http_port:
         description: Caddy's HTTP port (global option rendered only when not 80).
         type: int
@@ -217,6 +257,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _caddy_dns as dns
 from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
 from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._caddy_lexer import directive_lines, line_start
 
@@ -234,6 +275,11 @@ DEFAULTS: dict[str, Any] = {
     "acme_ca": "",
     "acme_ca_root": "",
     "mode": "acme",
+    "dns_provider": "",
+    "dns_options": {},
+    "dns_credentials": {},
+    "dns_resolvers": [],
+    "dns_propagation_timeout": "",
     "http_port": 80,
     "https_port": 443,
     "cors_origins": [],
@@ -296,7 +342,7 @@ def basic_auth_directive(version: Any) -> str:
     return "basic_auth"
 
 
-def _domains(value: Any) -> list[str]:
+def _domains(value: Any, wildcard_ok: bool) -> list[str]:
     where = "domains"
     items = v.as_list(where, value)
     if not items:
@@ -304,6 +350,13 @@ def _domains(value: Any) -> list[str]:
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         name = line_start(f"{where}[{index}]", v.hostname(f"{where}[{index}]", item, wildcard=True))
+        if name.startswith("*.") and not wildcard_ok:
+            v.fail(
+                f"{where}[{index}]",
+                f"{item!r} is a wildcard name, and only the ACME DNS-01 challenge can get a certificate "
+                "for one (HTTP-01 cannot): set caddy_tls_dns_provider and its credentials (README, "
+                "DNS-01), or list the names one by one",
+            )
         if name in seen:
             v.fail(f"{where}[{index}]", f"{item!r} repeats {VAR_PREFIX}{where}[{seen[name]}] ({name})")
         seen[name] = index
@@ -424,20 +477,54 @@ class _Site:
     auth_directive: str
 
 
+def _dns(s: dict[str, Any], mode: str, version: tuple[int, int] | None) -> list[str]:
+    """The lines of the DNS-01 settings inside a site's tls block; [] without a provider."""
+    provider = dns.provider("dns_provider", s["dns_provider"])
+    secrets = dns.credentials("dns_credentials", s["dns_credentials"])
+    options = dns.options("dns_options", s["dns_options"], {key for key, _ in secrets})
+    resolvers = dns.resolvers("dns_resolvers", s["dns_resolvers"])
+    timeout = dns.duration("dns_propagation_timeout", s["dns_propagation_timeout"])
+    if not provider:
+        for name, value in (("dns_credentials", secrets), ("dns_options", options),
+                            ("dns_resolvers", resolvers), ("dns_propagation_timeout", timeout)):
+            if value:
+                v.fail(name, "is set but caddy_tls_dns_provider is empty; name the DNS provider, or remove it")
+        return []
+    if mode != "acme":
+        v.fail("dns_provider", "is set, but caddy_tls_mode is internal: DNS-01 is a challenge of an ACME CA")
+    if not secrets:
+        v.fail(
+            "dns_credentials",
+            f"the DNS provider {provider} needs its secret settings here (for example key for rfc2136, "
+            "api_token for cloudflare); they go to a root-only environment file, not into the Caddyfile",
+        )
+    if timeout and version is not None and version < (2, 7):
+        v.fail("dns_propagation_timeout", f"needs Caddy 2.7 or later; this Caddy is {version[0]}.{version[1]}")
+    settings = [(key, quote(value)) for key, value in options]
+    settings += [(key, dns.placeholder(key)) for key, _ in secrets]
+    lines = [f"dns {provider} {{"] + [f"\t{key} {value}" for key, value in sorted(settings)] + ["}"]
+    if resolvers:
+        lines.append("resolvers " + " ".join(quote(resolver) for resolver in resolvers))
+    if timeout:
+        lines.append(f"propagation_timeout {quote(timeout)}")
+    return lines
+
+
 def _site(s: dict[str, Any]) -> _Site:
-    domains = _domains(s["domains"])
+    mode = v.choice("mode", s["mode"], MODES)
+    version = caddy_major_minor(s["caddy_version"])
+    dns_lines = _dns(s, mode, version)
+    domains = _domains(s["domains"], wildcard_ok=bool(dns_lines) or mode == "internal")
     upstream = _upstream(s["upstream"], v.boolean("upstream_allow_remote", s["upstream_allow_remote"]))
     email = v.email("email", s["email"])
     acme_ca = v.https_url("acme_ca", s["acme_ca"])
     acme_ca_root = v.absolute_path("acme_ca_root", s["acme_ca_root"])
     if acme_ca_root and not acme_ca:
         v.fail("acme_ca_root", "is set but caddy_tls_acme_ca is empty; the root belongs to that CA")
-    mode = v.choice("mode", s["mode"], MODES)
     http_port = v.integer("http_port", s["http_port"], 1, 65535)
     https_port = v.integer("https_port", s["https_port"], 1, 65535)
     if http_port == https_port:
         v.fail("https_port", f"{https_port} is also caddy_tls_http_port")
-    version = caddy_major_minor(s["caddy_version"])
 
     site_only = v.choice("config_mode", s["config_mode"], CONFIG_MODES) == "site"
     global_options = []
@@ -445,13 +532,18 @@ def _site(s: dict[str, Any]) -> _Site:
     if site_only:
         # The main Caddyfile and its global options are the operator's: the
         # issuer settings go into the site's own tls block.
-        if mode == "acme" and (email or acme_ca or acme_ca_root):
+        if mode == "acme" and (email or acme_ca or acme_ca_root or dns_lines):
             tls = [f"tls {quote(email)} {{" if email else "tls {"]
             tls += [f"\tca {quote(acme_ca)}"] if acme_ca else []
             tls += [f"\tca_root {quote(acme_ca_root)}"] if acme_ca_root else []
+            tls += [f"\t{line}" for line in dns_lines]
             tls += ["}"]
     else:
         global_options = _global_options(email, acme_ca, acme_ca_root, http_port, https_port, version)
+        if dns_lines:
+            # Caddy fills in the global issuer options (email, acme_ca,
+            # acme_ca_root) for a site whose tls block sets the challenge.
+            tls = ["tls {"] + [f"\t{line}" for line in dns_lines] + ["}"]
 
     log_output = v.choice("log_output", s["log_output"], LOG_OUTPUTS)
     log_file = roll_size = ""
