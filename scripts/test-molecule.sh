@@ -82,6 +82,9 @@ step "images (scripts/build-images.sh)" scripts/build-images.sh
 step "Caddy apt repository (scripts/build-caddy-repo.sh)" scripts/build-caddy-repo.sh >"$ROOT/.cache/caddy-repo"
 CADDY_REPO=$(cat "$ROOT/.cache/caddy-repo")
 export CADDY_REPO
+# Caddy with the rfc2136 DNS provider (molecule/dns), built once and cached;
+# the scenario asks the script for its path again.
+step "Caddy with DNS providers (scripts/build-caddy-dns.sh)" scripts/build-caddy-dns.sh >/dev/null
 
 # --- Molecule -----------------------------------------------------------------
 export MOLECULE_GLOB='molecule/*/molecule.yml'
@@ -97,7 +100,7 @@ if [[ -n ${SCENARIOS:-} ]]; then
 else
   # Longest first, so that the two lanes below finish close together.
   scenarios=()
-  for s in faults trixie site guide default fleet; do [[ -f molecule/$s/molecule.yml ]] && scenarios+=("$s"); done
+  for s in faults trixie site dns guide default fleet; do [[ -f molecule/$s/molecule.yml ]] && scenarios+=("$s"); done
   for f in molecule/*/molecule.yml; do
     s=$(basename "$(dirname "$f")")
     [[ " ${scenarios[*]} " == *" $s "* ]] || scenarios+=("$s")

@@ -495,7 +495,7 @@ def _dns(s: dict[str, Any], mode: str, version: tuple[int, int] | None) -> list[
     if not secrets:
         v.fail(
             "dns_credentials",
-            f"the DNS provider {provider} needs its secret settings here (for example key for rfc2136, "
+            f"the DNS provider {provider} (caddy_tls_dns_provider) needs its secret settings here (for example key for rfc2136, "
             "api_token for cloudflare); they go to a root-only environment file, not into the Caddyfile",
         )
     if timeout and version is not None and version < (2, 7):

@@ -94,12 +94,27 @@ CASES = [
     # A package version goes into an apt preferences file and an apt package spec
     ("caddy-version-injection", "caddy_tls_package_version", "2.10.*\nPin-Priority: 1001", "as apt writes it"),
     ("caddy-version-without-official-repo", "caddy_tls_package_version", "2.10.*", "official_repo"),
+    # Certificates by ACME DNS-01
+    ("dns-provider-without-credentials", "caddy_tls_dns_provider", "rfc2136", "caddy_tls_dns_credentials: the DNS provider rfc2136"),
+    ("dns-credentials-without-provider", "caddy_tls_dns_credentials", {"key": SECRET}, "caddy_tls_dns_provider is empty"),
+    ("dns-credential-with-a-line-break", "caddy_tls_dns_credentials", {"key": SECRET + "\nX"}, "printable ASCII"),
+    ("dns-secret-among-the-options", "caddy_tls_dns_options", {"api_token": SECRET}, "looks like a secret"),
+    ("dns-provider-name-injection", "caddy_tls_dns_provider", "rfc2136 {", "caddy_tls_dns_provider"),
+    ("dns-with-the-internal-ca", "caddy_tls_mode", "internal", "DNS-01 is a challenge of an ACME CA"),
+    ("dns-propagation-timeout-not-a-duration", "caddy_tls_dns_propagation_timeout", "soon", "not a duration"),
+    ("wildcard-without-dns-01", "caddy_tls_domains", ["*.kubo.test"], "only the ACME DNS-01 challenge"),
 ]
+DNS = {"caddy_tls_dns_provider": "rfc2136", "caddy_tls_dns_credentials": {"key": SECRET}}
 # Settings a case needs besides its bad value.
 ALSO = {
     "open-api-still-published": {"kubo_api_auth_clients": []},
     "caddy-version-injection": {"caddy_tls_install_method": "official_repo"},
     "caddy-version-without-official-repo": {"caddy_tls_install_method": "package"},
+    "dns-credential-with-a-line-break": {"caddy_tls_dns_provider": "rfc2136"},
+    "dns-secret-among-the-options": DNS,
+    "dns-provider-name-injection": {"caddy_tls_dns_credentials": {"key": SECRET}},
+    "dns-with-the-internal-ca": DNS,
+    "dns-propagation-timeout-not-a-duration": DNS,
 }
 
 
@@ -111,6 +126,9 @@ def preflight(tmp_path_factory) -> dict[str, str]:
     for case, variable, value, _expected in CASES:
         hosts[case] = {**VALID, variable: value, **ALSO.get(case, {})}
     hosts["all-valid"] = dict(VALID)
+    hosts["all-valid-dns-01"] = {**VALID, **DNS, "caddy_tls_domains": ["kubo.test", "*.kubo.test"],
+                                 "caddy_tls_dns_options": {"server": "ns.kubo.test:53", "key_name": "caddy", "key_alg": "hmac-sha256"},
+                                 "caddy_tls_dns_resolvers": ["127.0.0.1"], "caddy_tls_dns_propagation_timeout": "90s"}
     inventory = {"kubo_rpc": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}
     (tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))
     # This checkout, and nothing else, provides secure_kubo.rpc.
@@ -138,6 +156,7 @@ def test_bad_value_fails_preflight_naming_the_variable(preflight, case, variable
     assert SECRET not in message, "a secret leaked into the error"
 
 
-def test_valid_settings_pass_preflight(preflight):
-    assert preflight["all-valid"] == ""
-    assert re.search(r"all-valid\s+: ok=\d+ +changed=0 +unreachable=0 +failed=0", preflight["__recap__"])
+@pytest.mark.parametrize("host", ["all-valid", "all-valid-dns-01"])
+def test_valid_settings_pass_preflight(preflight, host):
+    assert preflight[host] == ""
+    assert re.search(rf"{host}\s+: ok=\d+ +changed=0 +unreachable=0 +failed=0", preflight["__recap__"])

@@ -164,8 +164,8 @@ def test_a_wildcard_name_without_dns_01_is_refused_naming_the_fix():
 # --------------------------------------------------------------- refusals
 
 REFUSALS = [
-    ({"dns_credentials": {}}, "caddyfile: caddy_tls_dns_credentials: the DNS provider rfc2136 needs its secret settings here"),
-    ({"dns_credentials": None}, "caddy_tls_dns_credentials: the DNS provider rfc2136 needs its secret settings"),
+    ({"dns_credentials": {}}, "caddyfile: caddy_tls_dns_credentials: the DNS provider rfc2136 (caddy_tls_dns_provider) needs its secret settings here"),
+    ({"dns_credentials": None}, "caddy_tls_dns_credentials: the DNS provider rfc2136 (caddy_tls_dns_provider) needs its secret"),
     ({"dns_provider": ""}, "caddy_tls_dns_credentials: is set but caddy_tls_dns_provider is empty"),
     ({"dns_provider": "", "dns_credentials": {}}, "caddy_tls_dns_options: is set but caddy_tls_dns_provider is empty"),
     ({"dns_provider": "", "dns_credentials": {}, "dns_options": {}, "dns_resolvers": ["1.1.1.1"]},
