@@ -481,7 +481,8 @@ def _dns(s: dict[str, Any], mode: str, version: tuple[int, int] | None) -> list[
     """The lines of the DNS-01 settings inside a site's tls block; [] without a provider."""
     provider = dns.provider("dns_provider", s["dns_provider"])
     secrets = dns.credentials("dns_credentials", s["dns_credentials"])
-    options = dns.options("dns_options", s["dns_options"], {key for key, _ in secrets})
+    secret_keys = {key for key, _value in secrets}
+    options = dns.options("dns_options", s["dns_options"], secret_keys)
     resolvers = dns.resolvers("dns_resolvers", s["dns_resolvers"])
     timeout = dns.duration("dns_propagation_timeout", s["dns_propagation_timeout"])
     if not provider:
@@ -501,7 +502,7 @@ def _dns(s: dict[str, Any], mode: str, version: tuple[int, int] | None) -> list[
     if timeout and version is not None and version < (2, 7):
         v.fail("dns_propagation_timeout", f"needs Caddy 2.7 or later; this Caddy is {version[0]}.{version[1]}")
     settings = [(key, quote(value)) for key, value in options]
-    settings += [(key, dns.placeholder(key)) for key, _ in secrets]
+    settings += [(key, dns.placeholder(key)) for key in sorted(secret_keys)]
     lines = [f"dns {provider} {{"] + [f"\t{key} {value}" for key, value in sorted(settings)] + ["}"]
     if resolvers:
         lines.append("resolvers " + " ".join(quote(resolver) for resolver in resolvers))

@@ -20,12 +20,21 @@ WRONG_SECRET = "V3JvbmdUU0lHc2VjcmV0LWZvci10aGUtdGVzdC0wMDE="
 
 def admin_call(host, name: str):
     """/api/v0/id as admin through Caddy under this name, TLS checked against Pebble's root only."""
-    return curl(host, f"https://{name}/api/v0/id", "-H", f"Authorization: {auth_header(client('admin'))}")
+    return curl(host, f"https://{name}/api/v0/id", "--resolve", f"{name}:443:127.0.0.1",
+                "-H", f"Authorization: {auth_header(client('admin'))}")
 
 
 @pytest.fixture
 def secret(dns_vars) -> str:
     return dns_vars["caddy_tls_dns_credentials"]["key"]
+
+
+@pytest.fixture
+def restore(host):
+    """Converged back to the scenario's settings after the test, whatever it left."""
+    yield
+    result = converge(host)
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 @pytest.mark.parametrize("name", ["kubo.test", "a.nodes.kubo.test"])
@@ -45,7 +54,13 @@ def test_the_ca_could_only_have_validated_by_dns(host):
     assert '"httpPort": 5002' in config and '"tlsPort": 5003' in config
     listening = host.run("ss -Hltn").stdout
     assert ":5002 " not in listening and ":5003 " not in listening, listening
-    assert "PEBBLE_VA_ALWAYS_VALID" not in host.run("systemctl show -p Environment --value pebble").stdout
+    # The shared unit sets it; the drop-in unsets it (UnsetEnvironment=), so
+    # look at what the running Pebble got.
+    pid = host.run("systemctl show -p MainPID --value pebble").stdout.strip()
+    environment = host.run("tr '\\0' '\\n' </proc/%s/environ", pid)
+    assert environment.rc == 0 and "PEBBLE_VA_NOSLEEP=1" in environment.stdout, environment.stderr
+    assert "PEBBLE_VA_ALWAYS_VALID" not in environment.stdout, environment.stdout
+    assert "Using custom DNS resolver for ACME challenges: 127.0.0.1:53" in journal(host, "pebble", 400)
     solved = host.run("journalctl -u caddy -o cat --no-pager | grep -o '\"challenge_type\":\"[a-z0-9-]*\"' | sort -u")
     assert solved.stdout.split() == ['"challenge_type":"dns-01"'], solved.stdout
     updates = host.run("journalctl -u named -o cat --no-pager").stdout
@@ -76,20 +91,22 @@ def test_caddy_gets_the_file_from_systemd_and_does_not_print_its_environment(hos
 
 
 def test_a_wrong_secret_fails_within_the_timeout_with_caddys_error_and_the_site_keeps_serving(
-        host, secret, capsys):
+        host, secret, restore, capsys):
     """A new name and a wrong TSIG secret: Caddy restarts for the new
     credential, bind9 refuses its update, the run fails after
     caddy_tls_certificate_timeout with Caddy's error, and the names that
     have certificates keep serving. The right secret then gets the new name."""
     before = caddy_pid(host)
-    extra = {"caddy_tls_domains": ["kubo.test", "*.nodes.kubo.test", "new.kubo.test"],
+    # A name Caddy has never had a certificate for (it keeps them in its storage).
+    new = f"new-{int(time.time())}.kubo.test"
+    extra = {"caddy_tls_domains": ["kubo.test", "*.nodes.kubo.test", new],
              "caddy_tls_certificate_timeout": 20}
     started = time.monotonic()
     wrong = converge(host, {**extra, "caddy_tls_dns_credentials": {"key": WRONG_SECRET}})
     took = time.monotonic() - started
     output = wrong.stdout + wrong.stderr
     assert wrong.returncode != 0, output[-3000:]
-    assert "Caddy has no certificate for new.kubo.test after 20 s" in output, output[-3000:]
+    assert f"Caddy has no certificate for {new} after 20 s" in output, output[-3000:]
     assert "dns: bad authentication" in output, "Caddy's error is missing: " + output[-3000:]
     assert secret not in output and WRONG_SECRET not in output
     with capsys.disabled():
@@ -103,14 +120,12 @@ def test_a_wrong_secret_fails_within_the_timeout_with_caddys_error_and_the_site_
     output = right.stdout + right.stderr
     assert right.returncode == 0, output[-3000:]
     assert secret not in output and WRONG_SECRET not in output
-    answer = admin_call(host, "new.kubo.test")
+    answer = admin_call(host, new)
     assert answer.status == 200, str(answer) + journal(host, "caddy")
     assert not journal_leaks(host, {secret, WRONG_SECRET})
-    # Back to the scenario's names.
-    assert converge(host).returncode == 0
 
 
-def test_a_provider_missing_from_the_binary_is_found_before_anything_changes(host):
+def test_a_provider_missing_from_the_binary_is_found_before_anything_changes(host, restore):
     files = "sha256sum /etc/caddy/Caddyfile %s %s" % (ENV_FILE, DROP_IN)
     before = (host.run(files).stdout, caddy_pid(host))
     result = converge(host, {"caddy_tls_dns_provider": "cloudflare", "caddy_tls_dns_options": {},

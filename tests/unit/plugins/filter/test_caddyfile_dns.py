@@ -92,7 +92,7 @@ def test_the_dns_settings_go_into_each_sites_tls_block():
     assert text.count(site) == 2
     assert '"kubo.example.com" {\n' + site in text and '"*.kubo.example.com" {\n' + site in text
     # the issuer's other options stay global
-    assert text.split("\n\n")[0].endswith('{\n\temail "admin@example.com"\n\tservers {\n\t\tenable_full_duplex\n\t}\n}')
+    assert text.split("\n\n", maxsplit=1)[0].endswith('{\n\temail "admin@example.com"\n\tservers {\n\t\tenable_full_duplex\n\t}\n}')
 
 
 def test_site_mode_keeps_issuer_and_dns_in_one_tls_block():

@@ -66,6 +66,8 @@ tls = st.one_of(
                                     "https://acme-staging-v02.api.letsencrypt.org/directory"]),
     }),
 )
+
+
 def _combine(base: dict, log_part: dict, tls_part: dict) -> dict:
     """Without DNS-01 only Caddy's internal CA gets a wildcard certificate; for
     ACME the wildcard label becomes one the label strategy never draws."""
