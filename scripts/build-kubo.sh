@@ -24,15 +24,17 @@ trap 'rm -rf "${cleanup[@]}"' EXIT
 log() { printf 'build-kubo: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# The ipfs client's `--api /dns/HOST/tcp/443/https` needs Kubo >= 0.34.
+# The ipfs client's `--api /dns/HOST/tcp/443/https` needs Kubo >= 0.34; a
+# node only needs RPC authorization, Kubo >= 0.25 (KUBO_NODE_ONLY=1).
+if [[ -n ${KUBO_NODE_ONLY:-} ]]; then min_minor=25; else min_minor=34; fi
 check_binary() {
   local bin=$1 out
   [[ -x $bin ]] || die "$bin is not an executable file"
   out=$("$bin" version 2>&1) || die "'$bin version' failed: $out"
   [[ $out =~ ^ipfs\ version\ ([0-9]+)\.([0-9]+)\. ]] ||
     die "'$bin version' printed '$out', not 'ipfs version X.Y.Z'"
-  if ((BASH_REMATCH[1] == 0 && BASH_REMATCH[2] < 34)); then
-    die "$bin is $out; the tests need Kubo >= 0.34.0"
+  if ((BASH_REMATCH[1] == 0 && BASH_REMATCH[2] < min_minor)); then
+    die "$bin is $out; the tests need Kubo >= 0.$min_minor.0"
   fi
   log "$bin: $out"
 }
