@@ -80,7 +80,7 @@ export KUBO_BINARY
 # The other releases that molecule/site installs and upgrades (the oldest
 # with RPC authorization, the first whose client speaks /dns/.../https, the
 # newest that builds); built once each and cached.
-other_kubo() { local v; for v in v0.25.0 v0.34.1 v0.43.1; do env -u KUBO_BINARY KUBO_NODE_ONLY=1 KUBO_VERSION=$v scripts/build-kubo.sh >/dev/null || return; done; }
+other_kubo() { local v; for v in v0.25.0 v0.34.1 v0.43.0; do env -u KUBO_BINARY KUBO_NODE_ONLY=1 KUBO_VERSION=$v scripts/build-kubo.sh >/dev/null || return; done; }
 step "other Kubo releases (scripts/build-kubo.sh)" other_kubo
 step "images (scripts/build-images.sh)" scripts/build-images.sh
 # Caddy's apt repository as a local copy (molecule/site serves it).

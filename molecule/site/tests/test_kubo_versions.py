@@ -20,7 +20,7 @@ from kubo_checks import ansible_playbook, journal
 
 # The oldest release with RPC authorization; the first whose client speaks
 # --api /dns/.../https; the pinned default; the newest that builds here.
-OLDEST, OLD, PINNED, NEWEST = "v0.25.0", "v0.34.1", "v0.42.0", "v0.43.1"
+OLDEST, OLD, PINNED, NEWEST = "v0.25.0", "v0.34.1", "v0.42.0", "v0.43.0"
 # The repository version each runs (RepoVersion in Kubo's sources).
 REPO_VERSION = {OLDEST: "15", OLD: "16", PINNED: "18", NEWEST: "18"}
 PLAYBOOK = Path(__file__).resolve().parents[1] / "kubo-node.yml"
