@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kubo_checks import ansible_playbook, journal
+from kubo_checks import PEBBLE_ROOT, ansible_playbook, client, journal
 
 # The oldest release with RPC authorization; the first whose client speaks
 # --api /dns/.../https; the pinned default; the newest that builds here.
@@ -160,3 +160,20 @@ def test_a_downgrade_kubo_cannot_do_is_refused_before_anything_changes(node_b):
         output[-3000:]
     assert host.run(state).stdout == before
     assert call(host, "b", "/api/v0/version") == "403"
+
+
+@pytest.mark.parametrize("version, works", [(OLD, True), (OLDEST, False)])
+def test_the_guides_check_needs_a_client_of_0_34_or_newer(node_b, peer_id, version, works):
+    """`ipfs id --api /dns/kubo.test/tcp/443/https` against the site, with another
+    release as the client: v0.34.1 prints the site node's peer ID over TLS;
+    v0.25.0 cannot (no /https in its API multiaddr), as the README says."""
+    node = "b" if version == OLD else "c"
+    admin_client = client("admin")
+    result = node_b.run(
+        "env -i PATH=/usr/bin:/bin HOME=/nonexistent SSL_CERT_FILE=%s "
+        "/tmp/kubo-%s/kubo/ipfs id --api /dns/kubo.test/tcp/443/https --api-auth %s -f '<id>'",
+        PEBBLE_ROOT, node, f"basic:{admin_client['username']}:{admin_client['password']}")
+    if works:
+        assert result.rc == 0 and result.stdout.strip() == peer_id, result.stderr
+    else:
+        assert result.rc != 0 and peer_id not in result.stdout, result.stdout
