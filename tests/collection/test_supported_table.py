@@ -1,0 +1,52 @@
+"""README's "Supported and tested" table says what the tests run, no more.
+
+Each row's versions are compared with the places that pin what the tests
+actually use, so that a new release in a test without a README change (or a
+README claim without a test) fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def row(name: str) -> str:
+    """The text of the table row that starts with `| name |` (all such rows joined)."""
+    section = ROOT.joinpath("README.md").read_text().split("## Supported and tested", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith(f"| {name} |")]
+    assert rows, f"README's Supported and tested table has no row {name!r}"
+    return "\n".join(rows)
+
+
+def test_the_kubo_row_names_exactly_the_releases_the_tests_run():
+    tests = ROOT.joinpath("molecule/site/tests/test_kubo_versions.py").read_text()
+    constants = re.search(r"^OLDEST, OLD, PINNED, NEWEST = (.*)$", tests, re.M)
+    assert constants, "test_kubo_versions.py no longer names its releases in one line"
+    tested = set(re.findall(r'"(v\d+\.\d+\.\d+)"', constants.group(1)))
+    pinned = yaml.safe_load(ROOT.joinpath("roles/kubo/defaults/main.yml").read_text())["kubo_version"]
+    assert pinned in tested
+    claimed = set(re.findall(r"v\d+\.\d+\.\d+", row("Kubo")))
+    # The row may name a release that does not build (and say why), but every
+    # release the tests run must be there.
+    assert tested <= claimed, f"README's Kubo row lacks {sorted(tested - claimed)}"
+    untested = {v for v in claimed - tested if not re.search(re.escape(v) + r" (replaces|does not build)", row("Kubo"))}
+    assert not untested, f"README's Kubo row claims {sorted(untested)}, which no test runs"
+    # The releases the Molecule set-up builds and publishes are those.
+    script = ROOT.joinpath("scripts/test-molecule.sh").read_text()
+    built = set(re.findall(r"v\d+\.\d+\.\d+", re.search(r"^other_kubo\(\).*$", script, re.M).group(0)))
+    prepare = yaml.safe_load(ROOT.joinpath("molecule/site/prepare.yml").read_text())[0]["vars"]
+    assert built == set(prepare["secure_kubo_test_other_kubo"]) == tested - {pinned}
+
+
+def test_every_caddy_version_in_the_table_is_one_a_test_installs():
+    claimed = set(re.findall(r"\b2\.\d+\.\d+\b", row("Caddy")))
+    sources = "\n".join(p.read_text() for pattern in ("molecule/**/*.yml", "molecule/**/*.py", "scripts/*.sh",
+                                                     "scripts/caddy-dns/go.mod", "requirements-dev.txt")
+                        for p in ROOT.glob(pattern))
+    missing = {v for v in claimed if v not in sources}
+    assert not missing, f"README's Caddy row names {sorted(missing)}, which no test set-up installs"
