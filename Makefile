@@ -1,13 +1,13 @@
 # Entry points; the work is done by the scripts they call.
-.PHONY: test unit lint sanity molecule demo demo-destroy build clean help
+.PHONY: test unit lint sanity versions molecule demo demo-destroy build clean help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-test:  ## everything CI runs: set-up, unit, lint, sanity, molecule
+test:  ## everything CI runs: set-up, unit, lint, sanity, versions, molecule
 	scripts/test.sh
 
-unit lint sanity molecule:  ## one stage of `make test` (after `scripts/test.sh setup`)
+unit lint sanity versions molecule:  ## one stage of `make test` (after `scripts/test.sh setup`)
 	scripts/test.sh $@
 
 demo:  ## site.yml against a local systemd container, then the guide's check

@@ -93,7 +93,7 @@ play playbooks/verify.yml -e secure_kubo_verify_delegate=$NAME \
 
 password=$(sed -n 's/^demo_password: //p' "$secrets")
 say "The manual guide's check, through TLS with a certificate from the ACME CA"
-echo "\$ ipfs id --api /dns/$DOMAIN/tcp/443/https --api-auth basic:demo:******** -f '<id>\\n'"
+printf '%s\n' "\$ ipfs id --api /dns/$DOMAIN/tcp/443/https --api-auth basic:demo:******** -f '<id>\\n'"
 podman exec -e SSL_CERT_FILE=/etc/pebble/roots.pem "$NAME" \
   ipfs id --api "/dns/$DOMAIN/tcp/443/https" --api-auth "basic:demo:$password" -f '<id>\n'
 

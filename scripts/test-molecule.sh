@@ -15,6 +15,13 @@
 # runs Molecule and prints the wall time of each step. Environment:
 # KUBO_BINARY, KUBO_VERSION, SECURE_KUBO_CACHE (see scripts/build-kubo.sh),
 # FORCE=1 (rebuild images), VENV.
+#
+# A scenario can run with another ansible-core as the controller:
+# MOLECULE_CORE_<scenario>=2.X runs it from .venv-core2.X (made from
+# tests/versions/core-2.X.txt, with Molecule), the rest from VENV. By default
+# `fleet` runs with 2.16, the oldest release meta/runtime.yml claims; the
+# others with VENV's 2.19. MOLECULE_CORE_fleet= runs it with VENV too.
+#   MOLECULE_CORE_guide=2.16 SCENARIOS=guide scripts/test-molecule.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -57,6 +64,18 @@ VENV=${VENV:-$ROOT/.venv}
 step "venv (scripts/setup-venv.sh)" env VENV="$VENV" scripts/setup-venv.sh
 export PATH=$VENV/bin:$PATH
 
+# The ansible-core a scenario runs with: empty for VENV's.
+: "${MOLECULE_CORE_fleet=2.16}"
+export MOLECULE_CORE_fleet
+scenario_core() { # NAME
+  local var=MOLECULE_CORE_$1
+  if [[ $1 =~ ^[A-Za-z0-9_]+$ ]]; then printf '%s' "${!var:-}"; fi
+}
+core_venv() { # VERSION: make the venv of that version, if needed
+  step "venv ansible-core $1 (scripts/setup-venv.sh)" \
+    env VENV="$ROOT/.venv-core$1" REQUIREMENTS="tests/versions/core-$1.txt" scripts/setup-venv.sh
+}
+
 # --- the collection, importable as secure_kubo.rpc ---------------------------
 # molecule/config.yml points ANSIBLE_COLLECTIONS_PATH here.
 link=$ROOT/.cache/collections/ansible_collections/secure_kubo/rpc
@@ -96,7 +115,16 @@ export MOLECULE_GLOB='molecule/*/molecule.yml'
 molecule=(molecule -c molecule/config.yml)
 
 if (($#)); then
-  step "molecule $*" "${molecule[@]}" "$@"
+  # The scenario named with -s/--scenario-name runs with its ansible-core.
+  args=("$@") core=""
+  for ((i = 0; i < ${#args[@]} - 1; i++)); do
+    [[ ${args[i]} == -s || ${args[i]} == --scenario-name ]] && core=$(scenario_core "${args[i + 1]}")
+  done
+  if [[ -n $core ]]; then
+    core_venv "$core" || exit
+    PATH=$ROOT/.venv-core$core/bin:$PATH
+  fi
+  step "molecule $*${core:+ (ansible-core $core)}" "${molecule[@]}" "$@"
   exit
 fi
 
@@ -112,22 +140,35 @@ else
   done
 fi
 
+# Venvs of the other ansible-core versions the scenarios run with.
+declare -A core_venvs=()
+for s in "${scenarios[@]}"; do
+  core=$(scenario_core "$s")
+  [[ -z $core || -n ${core_venvs[$core]:-} ]] && continue
+  core_venv "$core" || exit
+  core_venvs[$core]=$ROOT/.venv-core$core
+done
+
 # Scenarios run MOLECULE_JOBS at a time (default 2): much of a scenario is
 # waiting (boots, restarts, ACME), so two overlap well even on 2 cores. Each
 # one's output goes to its own log, printed whole when it ends.
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"; report' EXIT
-run_scenario() { # NAME
-  local start=$SECONDS rc=0
-  "${molecule[@]}" test -s "$1" >"$logs/$1.log" 2>&1 || rc=$?
+run_scenario() { # NAME (in a subshell: PATH changes stay here)
+  local start=$SECONDS rc=0 core
+  core=$(scenario_core "$1")
+  [[ -z $core ]] || PATH=${core_venvs[$core]}/bin:$PATH
+  echo "controller: $(ansible --version | sed -n 1p)" >"$logs/$1.log"
+  "${molecule[@]}" test -s "$1" >>"$logs/$1.log" 2>&1 || rc=$?
   printf '%s %s\n' "$rc" $((SECONDS - start)) >"$logs/$1.result"
 }
 show_scenario() { # NAME: its log and its line in the timings
-  local rc secs
+  local rc secs core
+  core=$(scenario_core "$1")
   read -r rc secs <"$logs/$1.result"
   printf '\n=== molecule test -s %s\n' "$1" >&2
   cat "$logs/$1.log" >&2
-  timings+=("$(printf '%-36s %5d s  %s' "molecule test -s $1" "$secs" "$([[ $rc == 0 ]] && echo ok || echo "FAILED ($rc)")")")
+  timings+=("$(printf '%-36s %5d s  %s' "molecule test -s $1${core:+ (core $core)}" "$secs" "$([[ $rc == 0 ]] && echo ok || echo "FAILED ($rc)")")")
   [[ $rc == 0 ]] || failed+=("$1")
 }
 failed=()
