@@ -50,3 +50,18 @@ def test_every_caddy_version_in_the_table_is_one_a_test_installs():
                         for p in ROOT.glob(pattern))
     missing = {v for v in claimed if v not in sources}
     assert not missing, f"README's Caddy row names {sorted(missing)}, which no test set-up installs"
+
+
+def test_the_controller_rows_name_exactly_the_ansible_core_releases_the_tests_run():
+    pinned = {}
+    for path in ROOT.glob("tests/versions/core-2.*.txt"):
+        match = re.search(r"^ansible-core==(2\.\d+\.\d+)", path.read_text(), re.M)
+        assert match, f"{path.name} pins no ansible-core"
+        pinned[path.name[len("core-"):-len(".txt")]] = match.group(1)
+    main = re.search(r"^ansible-core==(2\.\d+\.\d+)", ROOT.joinpath("requirements-dev.txt").read_text(), re.M).group(1)
+    assert pinned.get(main.rsplit(".", 1)[0]) == main, "tests/versions and requirements-dev.txt pin different releases"
+    claimed = set(re.findall(r"\b2\.\d+\.\d+\b", row("controller")))
+    assert claimed == set(pinned.values()), f"README names {sorted(claimed)}, the tests pin {sorted(pinned.values())}"
+    oldest = min(pinned, key=lambda v: tuple(map(int, v.split("."))))
+    runtime = yaml.safe_load(ROOT.joinpath("meta/runtime.yml").read_text())["requires_ansible"]
+    assert runtime == f">={oldest}.0", f"meta/runtime.yml claims {runtime}, the oldest tested is {oldest}"
