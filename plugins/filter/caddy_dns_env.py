@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: caddy_dns_env
 short_description: Render the environment file that carries the DNS provider's credentials to Caddy
 author: secure_kubo.rpc maintainers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Takes the secret settings of Caddy's DNS provider (the role variable C(caddy_tls_dns_credentials))
     and returns the text of an environment file for systemd's C(EnvironmentFile=), one

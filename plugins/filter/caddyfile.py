@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: caddyfile
 short_description: Render a Caddyfile that puts automatic TLS in front of Kubo's RPC API
 author: secure_kubo.rpc maintainers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Takes one dictionary of settings and returns the text of a Caddyfile in
     Caddy's canonical format (C(caddy fmt) leaves it unchanged).

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: kubo_api_merge
 short_description: Merge RPC authorization, CORS and API address settings into a Kubo config
-version_added: 0.1.0
+version_added: 1.0.0
 author: secure_kubo.rpc contributors
 description:
   - Takes a parsed Kubo config (the JSON of C(<repo>/config)) and returns a copy with

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: kubo_config_mask
 short_description: Hide every secret in a Kubo config, for diffs and logs
-version_added: 0.1.0
+version_added: 1.0.0
 author: secure_kubo.rpc contributors
 description:
   - Returns a copy of a parsed Kubo config in which every secret is replaced by a mask, so that

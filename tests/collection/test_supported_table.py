@@ -45,9 +45,8 @@ def test_the_kubo_row_names_exactly_the_releases_the_tests_run():
 
 def test_every_caddy_version_in_the_table_is_one_a_test_installs():
     claimed = set(re.findall(r"\b2\.\d+\.\d+\b", row("Caddy")))
-    sources = "\n".join(p.read_text() for pattern in ("molecule/**/*.yml", "molecule/**/*.py", "scripts/*.sh",
-                                                     "scripts/caddy-dns/go.mod", "requirements-dev.txt")
-                        for p in ROOT.glob(pattern))
+    patterns = ("molecule/**/*.yml", "molecule/**/*.py", "scripts/*.sh", "scripts/caddy-dns/go.mod", "requirements-dev.txt")
+    sources = "\n".join(p.read_text() for pattern in patterns for p in ROOT.glob(pattern))
     missing = {v for v in claimed if v not in sources}
     assert not missing, f"README's Caddy row names {sorted(missing)}, which no test set-up installs"
 
