@@ -25,6 +25,7 @@ OLDEST, OLD, PINNED, NEWEST = "v0.25.0", "v0.34.1", "v0.42.0", "v0.43.0"
 REPO_VERSION = {OLDEST: "15", OLD: "16", PINNED: "18", NEWEST: "18"}
 PLAYBOOK = Path(__file__).resolve().parents[1] / "kubo-node.yml"
 PASSWORD = "test-node-pw-5Rk2Vq"  # kubo-node.yml
+ADMIN = ("-u", f"admin:{PASSWORD}")  # curl's credentials of the nodes' one client
 PORTS = {"b": 5011, "c": 5021}
 
 
@@ -38,10 +39,6 @@ def call(host, node: str, path: str, *auth: str) -> str:
     argv = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "-X", "POST", *auth,
             f"http://127.0.0.1:{PORTS[node]}{path}"]
     return host.run(" ".join(shlex.quote(a) for a in argv)).stdout.strip()
-
-
-def admin(node: str) -> tuple[str, str]:
-    return ("-u", f"admin:{PASSWORD}")
 
 
 def kept(host, node: str) -> dict:
@@ -61,7 +58,7 @@ def secured_by_the_roles(host, node: str, version: str) -> None:
     assert host.run(f"/usr/local/bin/ipfs-{node} version --number").stdout.strip() == version[1:]
     assert host.file(f"/var/lib/ipfs-{node}/version").content_string.strip() == REPO_VERSION[version]
     assert call(host, node, "/api/v0/version") == "403"
-    assert call(host, node, "/api/v0/id", *admin(node)) == "200"
+    assert call(host, node, "/api/v0/id", *ADMIN) == "200"
 
 
 def set_up_by_hand(host, node: str, version: str) -> None:
