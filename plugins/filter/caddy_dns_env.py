@@ -54,8 +54,9 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _caddy_dns as dns
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
+from ansible_collections.secure_kubo.rpc.plugins.module_utils import _caddy_dns as dns
+from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate as v
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._filter import filter_error
 
 FILTER = "caddy_dns_env"
 VAR_PREFIX = "caddy_tls_"
@@ -73,7 +74,7 @@ def render_env(credentials: Any) -> str:
     try:
         pairs = dns.credentials("dns_credentials", credentials)
     except v.InvalidSetting as error:
-        raise v.filter_error(FILTER, VAR_PREFIX, error) from None
+        raise filter_error(FILTER, VAR_PREFIX, error) from None
     return HEADER + "".join(f'{dns.env_name(key)}="{value.translate(_ESCAPED)}"\n' for key, value in pairs)
 
 

@@ -257,9 +257,10 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _caddy_dns as dns
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._caddy_lexer import directive_lines, line_start
+from ansible_collections.secure_kubo.rpc.plugins.module_utils import _caddy_dns as dns
+from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate as v
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._filter import filter_error
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._caddy_lexer import directive_lines, line_start
 
 FILTER = "caddyfile"
 VAR_PREFIX = "caddy_tls_"
@@ -619,7 +620,7 @@ def render_caddyfile(raw: Any) -> str:
             return WITHDRAWN
         return _render(_site(settings))
     except v.InvalidSetting as error:
-        raise v.filter_error(FILTER, VAR_PREFIX, error) from None
+        raise filter_error(FILTER, VAR_PREFIX, error) from None
 
 
 def _log(out: _Writer, site: _Site) -> None:

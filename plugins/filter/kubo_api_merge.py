@@ -137,8 +137,9 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._kubo_auth import (
+from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate as v
+from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._filter import filter_error
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_auth import (
     DEFAULT_API_ADDRESS,
     authorization_header,
     basic_user,
@@ -283,7 +284,7 @@ def kubo_api_merge(
             cors_allow_credentials, var_prefix, allow_open_api,
         )
     except v.InvalidSetting as error:
-        raise v.filter_error(FILTER, var_prefix, error) from None
+        raise filter_error(FILTER, var_prefix, error) from None
 
 
 def _merge(

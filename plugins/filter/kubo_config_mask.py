@@ -44,7 +44,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._kubo_auth import MASK, mask_auth_secret
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_auth import MASK, mask_auth_secret
 
 
 def _section(config: Any, *path: str) -> Any:

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from ansible_collections.secure_kubo.rpc.plugins.filter.caddyfile import render_caddyfile
 from ansible_collections.secure_kubo.rpc.plugins.filter.kubo_api_merge import kubo_api_merge
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._kubo_auth import authorization_header
+from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_auth import authorization_header
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "kubo-v0.42.0-server.json"
 PASSWORD = "correct-horse-battery"

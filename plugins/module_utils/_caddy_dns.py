@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils import _validate as v
+from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate as v
 
 # Environment variable of a credential: this prefix plus the key in upper case.
 ENV_PREFIX = "CADDY_TLS_DNS_"

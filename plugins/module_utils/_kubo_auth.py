@@ -24,7 +24,7 @@ import binascii
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._validate import ascii_token, fail
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._validate import ascii_token, fail
 
 # Kubo accepts these AuthSecret forms; any other "type:" prefix makes it
 # drop the entry without a word, which silently locks the client out.

@@ -33,7 +33,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, NamedTuple
 
-from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._validate import (
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._validate import (
     GO_SPACE,
     LINE_BREAKS,
     as_list,

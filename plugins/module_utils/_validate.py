@@ -11,7 +11,10 @@ Caddy) and one bad value gets one error message.
 Each check raises ``InvalidSetting(where, message)``; ``where`` is the
 setting without its role prefix (``cors_origins[0]``). A filter turns it
 into ``AnsibleFilterError("<filter>: <prefix><where>: <message>")`` with
-``filter_error``, so that the message names the operator's variable.
+``plugin_utils._filter.filter_error`` (a module into its ``fail_json``
+message), so that the message names the operator's variable. This file runs
+on the controller (filters) and on managed hosts (modules), so it imports
+nothing from Ansible.
 
 Patterns are matched with ``fullmatch``: ``re.match(r"^...$")`` accepts a
 value with a trailing newline, because ``$`` also matches before one.
@@ -25,8 +28,6 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any, NoReturn
-
-from ansible.errors import AnsibleFilterError
 
 # What Go's unicode.IsSpace reports, which is where Caddy's lexer ends a
 # token: not only space and tab, but also NEL, no-break space and the other
@@ -65,11 +66,6 @@ class InvalidSetting(ValueError):
 
 def fail(where: str, message: str) -> NoReturn:
     raise InvalidSetting(where, message)
-
-
-def filter_error(filter_name: str, var_prefix: str, error: InvalidSetting) -> AnsibleFilterError:
-    """The error a filter raises: it names the filter and the caller's variable."""
-    return AnsibleFilterError(f"{filter_name}: {var_prefix}{error.where}: {error.message}")
 
 
 def _char_name(char: str) -> str:
