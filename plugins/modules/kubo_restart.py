@@ -166,7 +166,7 @@ ARGUMENT_SPEC = dict(
     require_auth=dict(type="bool", default=True),
 )
 
-_STARTED = re.compile(r"^process_start_time_seconds ([0-9.eE+]+)$", re.MULTILINE)
+_STARTED = re.compile(r"process_start_time_seconds ([0-9.eE+]+)")
 # The kernel's boot time is whole seconds, so is Kubo's start time: a Kubo
 # started right after the last write must not be restarted at every run.
 _START_PRECISION = 1.0
@@ -253,7 +253,7 @@ def stale_reason(module: AnsibleModule, target: ApiTarget, path: str) -> str:
     status, metrics = request(target, "/debug/metrics/prometheus", "GET", 5)
     if status == -1:
         return f"Kubo does not answer at {target.url}, the API address in {path}; starting it again."
-    found = _STARTED.search(metrics)
+    found = next(filter(None, map(_STARTED.fullmatch, metrics.splitlines())), None)
     if not found:
         module.warn(
             f"{target.url}/debug/metrics/prometheus answered HTTP {status} without process_start_time_seconds, "
