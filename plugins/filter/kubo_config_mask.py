@@ -38,47 +38,22 @@ _value:
   type: dict
 """
 
-import copy
 from collections.abc import Mapping
-from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_auth import MASK, mask_auth_secret
-
-
-def _section(config: Any, *path: str) -> Any:
-    """Walk nested dicts; None when any step is missing or not a dict."""
-    for key in path:
-        if not isinstance(config, Mapping):
-            return None
-        config = config.get(key)
-    return config
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_auth import MASK
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_config import mask_config
 
 
 def kubo_config_mask(config: Mapping, mask: str = MASK) -> dict:
-    """Return a copy of a Kubo config with every secret replaced by a mask."""
+    """Return a copy of a Kubo config with every secret replaced by a mask.
+
+    The same masking as the diff of the kubo_config module (module_utils/_kubo_config.py).
+    """
     if not isinstance(config, Mapping):
         raise AnsibleFilterError(f"kubo_config_mask: input must be a dict (the parsed Kubo config), got {type(config).__name__}")
-    masked = copy.deepcopy(dict(config))
-
-    identity = _section(masked, "Identity")
-    if isinstance(identity, dict) and identity.get("PrivKey"):
-        identity["PrivKey"] = mask
-
-    authorizations = _section(masked, "API", "Authorizations")
-    if isinstance(authorizations, dict):
-        for entry in authorizations.values():
-            if isinstance(entry, dict) and isinstance(entry.get("AuthSecret"), str):
-                entry["AuthSecret"] = mask_auth_secret(entry["AuthSecret"], mask)
-
-    services = _section(masked, "Pinning", "RemoteServices")
-    if isinstance(services, dict):
-        for service in services.values():
-            api = _section(service, "API")
-            if isinstance(api, dict) and api.get("Key"):
-                api["Key"] = mask
-    return masked
+    return mask_config(config, mask)
 
 
 class FilterModule:

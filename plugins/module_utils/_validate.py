@@ -27,7 +27,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 # What Go's unicode.IsSpace reports, which is where Caddy's lexer ends a
 # token: not only space and tab, but also NEL, no-break space and the other
@@ -51,7 +51,7 @@ _ASCII_TOKEN = re.compile(r"[\x21-\x7e]+")
 _ORIGIN = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)(?P<rest>.*)", re.DOTALL)
 _HTTPS_URL = re.compile(r"https://(?P<authority>[^/?#@\"]+)(?P<path>/[^?#\"]*)?(?P<query>\?[^#\"]*)?")
 _API_PATH = re.compile(r"/api/v0(?:/[A-Za-z0-9/._~-]*)?")
-_TCP_MULTIADDR = re.compile(r"/(?P<family>ip4|ip6)/(?P<ip>[^/]+)/tcp/(?P<port>[0-9]{1,5})")
+_TCP_MULTIADDR = re.compile(r"/(?P<family>ip4|ip6|dns|dns4|dns6)/(?P<ip>[^/]+)/tcp/(?P<port>[0-9]{1,5})")
 _UNIX_MULTIADDR = re.compile(r"/unix/(?P<path>.+)", re.DOTALL)
 
 
@@ -373,22 +373,46 @@ def api_path(where: str, value: Any) -> str:
     return value
 
 
+class Multiaddr(NamedTuple):
+    """The parts of an RPC listen address that matter for reaching it."""
+
+    protocol: str  # ip4, ip6, dns, dns4, dns6 or unix
+    host: str  # the IP address or name; for unix, the socket path
+    port: int | None  # None for unix
+
+
+def split_multiaddr(value: Any) -> Multiaddr | None:
+    """/ip4|ip6|dns|dns4|dns6/HOST/tcp/PORT or /unix/PATH split into parts; None for anything else.
+
+    The one multiaddr parser of the collection: ``multiaddr`` checks what the
+    roles write with it, and the modules find the RPC API of a config with it.
+    """
+    if not isinstance(value, str):
+        return None
+    unix = _UNIX_MULTIADDR.fullmatch(value)
+    if unix:
+        return Multiaddr("unix", "/" + unix["path"].lstrip("/"), None)
+    tcp = _TCP_MULTIADDR.fullmatch(value)
+    if not tcp or not 0 < int(tcp["port"]) < 65536:
+        return None
+    return Multiaddr(tcp["family"], tcp["ip"], int(tcp["port"]))
+
+
 def multiaddr(where: str, value: Any) -> tuple[str, bool]:
     """A multiaddr Kubo's RPC API can listen on; returns it with whether it is loopback."""
     usage = f"{value!r} is not a multiaddr like /ip4/127.0.0.1/tcp/5001"
     if not isinstance(value, str):
         fail(where, usage)
     text(where, value)
-    unix = _UNIX_MULTIADDR.fullmatch(value)
-    if unix:
-        return value, True
-    tcp = _TCP_MULTIADDR.fullmatch(value)
-    if not tcp or not 0 < int(tcp["port"]) < 65536:
+    parts = split_multiaddr(value)
+    if parts is None or parts.protocol not in ("ip4", "ip6", "unix"):
         fail(where, usage)
+    if parts.protocol == "unix":
+        return value, True
     try:
-        ip = ipaddress.ip_address(tcp["ip"])
+        ip = ipaddress.ip_address(parts.host)
     except ValueError:
         fail(where, usage)
-    if ip.version != (4 if tcp["family"] == "ip4" else 6):
+    if ip.version != (4 if parts.protocol == "ip4" else 6):
         fail(where, usage)
     return value, ip.is_loopback

@@ -47,6 +47,8 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
         names = tar.getnames()
     for wanted in ("MANIFEST.json", "README.md", "meta/runtime.yml",
                    "plugins/filter/kubo_api_merge.py", "plugins/filter/kubo_config_mask.py",
+                   "plugins/modules/kubo_config.py", "plugins/modules/kubo_restart.py",
+                   "plugins/module_utils/_kubo_config.py",
                    "roles/kubo_api_auth/meta/argument_specs.yml", "roles/caddy_tls/meta/argument_specs.yml",
                    "roles/kubo/meta/argument_specs.yml", "playbooks/site.yml", "playbooks/verify.yml"):
         assert wanted in names
@@ -58,6 +60,8 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
     ("filter", "secure_kubo.rpc.kubo_api_merge"),
     ("filter", "secure_kubo.rpc.kubo_config_mask"),
     ("filter", "secure_kubo.rpc.caddyfile"),
+    ("module", "secure_kubo.rpc.kubo_config"),
+    ("module", "secure_kubo.rpc.kubo_restart"),
     ("role", "secure_kubo.rpc.kubo_api_auth"),
     ("role", "secure_kubo.rpc.caddy_tls"),
     ("role", "secure_kubo.rpc.kubo"),
@@ -65,7 +69,7 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
 def test_ansible_doc_shows_the_installed_documentation(installed, kind, name):
     result = run(str(BIN / "ansible-doc"), "-t", kind, "--json", name, env=installed)
     doc = json.loads(result.stdout)[name]
-    if kind == "filter":
+    if kind in ("filter", "module"):
         assert doc["doc"]["short_description"] and doc["examples"] and doc["return"]
     else:
         assert doc["entry_points"]["main"]["options"]

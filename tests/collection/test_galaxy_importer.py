@@ -19,7 +19,10 @@ def test_galaxy_importer_accepts_the_tarball_without_warnings(tmp_path):
     (tarball,) = tmp_path.glob("secure_kubo-rpc-*.tar.gz")
     config = tmp_path / "galaxy-importer.cfg"
     config.write_text("[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\n")
-    env = {**os.environ, "GALAXY_IMPORTER_CONFIG": str(config), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    # A HOME of its own: ansible-lint puts ~/.ansible/collections first, and a copy of the
+    # collection installed there by another run would shadow the one under test.
+    env = {**os.environ, "GALAXY_IMPORTER_CONFIG": str(config), "PATH": f"{BIN}:{os.environ['PATH']}",
+           "HOME": str(tmp_path)}
     result = subprocess.run([str(BIN / "python"), "-m", "galaxy_importer.main", str(tarball)],
                             capture_output=True, text=True, env=env, check=False, timeout=600, cwd=tmp_path)
     output = result.stdout + result.stderr
