@@ -13,7 +13,8 @@ rm -rf "$dest" && mkdir -p "$dest"
 # ansible-test bootstraps pip in its venvs with a script from a host CI cannot
 # reach; give it a stand-in that uses ensurepip and PyPI instead. The script
 # is cached under the pip version that this ansible-test pins in
-# get_venv_packages (23.1.2 in 2.16 and 2.17, 24.2 in 2.18 and 2.19).
+# get_venv_packages (23.1.2 in 2.16 and 2.17, 24.2 in 2.18 and 2.19, 25.2
+# in 2.20).
 pip_version=$("$VENV/bin/python" - <<'PY'
 import inspect, re
 from ansible_test._internal import python_requirements
@@ -27,4 +28,6 @@ git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t 
 (cd "$dest" && git init -q && git add -A)
 cd "$dest"
 PATH="$VENV/bin:$PATH"
-"$VENV/bin/ansible-test" sanity --python 3.11 --requirements --color no "$@"
+# The venv's Python: this machine's, or 3.13 in scripts/controller-container.sh.
+python=$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+"$VENV/bin/ansible-test" sanity --python "$python" --requirements --color no "$@"

@@ -61,6 +61,20 @@ def test_the_controller_rows_name_exactly_the_ansible_core_releases_the_tests_ru
     assert pinned.get(main.rsplit(".", 1)[0]) == main, "tests/versions and requirements-dev.txt pin different releases"
     claimed = set(re.findall(r"\b2\.\d+\.\d+\b", row("controller")))
     assert claimed == set(pinned.values()), f"README names {sorted(claimed)}, the tests pin {sorted(pinned.values())}"
+    # Each release on the Python its row says: a release whose requirements
+    # file asks for the controller container runs on its Python 3.13
+    # (scripts/controller-container.sh), the others on this machine's 3.11.
+    for version, release in pinned.items():
+        container = "# controller: container" in ROOT.joinpath(f"tests/versions/core-{version}.txt").read_text().splitlines()
+        (claim,) = [line.split("|")[2] for line in row("controller").splitlines() if release in line.split("|")[2]]
+        python = "on Python 3.13, in a Debian 13 container" if container else "on Python 3.11"
+        assert python in claim, f"README's row of ansible-core {release} does not say {python!r}"
+    # `make test` runs every pinned release: its versions stage all but the
+    # one of requirements-dev.txt, which the other stages use.
+    stage = re.search(r"^stage_versions\(\).*ANSIBLE_VERSIONS:-([0-9. ]+)\}", ROOT.joinpath("scripts/test.sh").read_text(), re.M)
+    assert stage, "scripts/test.sh's stage_versions no longer names its releases"
+    run = sorted(stage.group(1).split() + [main.rsplit(".", 1)[0]])
+    assert run == sorted(pinned), f"make test runs ansible-core {run}, tests/versions pins {sorted(pinned)}"
     oldest = min(pinned, key=lambda v: tuple(map(int, v.split("."))))
     runtime = yaml.safe_load(ROOT.joinpath("meta/runtime.yml").read_text())["requires_ansible"]
     assert runtime == f">={oldest}.0", f"meta/runtime.yml claims {runtime}, the oldest tested is {oldest}"
