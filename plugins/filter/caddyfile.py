@@ -257,7 +257,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.secure_kubo.rpc.plugins.module_utils import _caddy_dns as dns
 from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate as v
-from ansible_collections.secure_kubo.rpc.plugins.module_utils._caddy_settings import (  # noqa: F401 (basic_auth_directive: part of this module's API)
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._caddy_settings import (
     DEFAULTS,
     VAR_PREFIX,
     Dns,
@@ -267,6 +267,9 @@ from ansible_collections.secure_kubo.rpc.plugins.module_utils._caddy_settings im
     state as checked_state,
 )
 from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._filter import filter_error
+
+# basic_auth_directive stays importable from here, as before the checks moved.
+__all__ = ["FilterModule", "MARKER", "WITHDRAWN", "basic_auth_directive", "quote", "render_caddyfile"]
 
 FILTER = "caddyfile"
 API_PATH = "/api/v0/*"

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: caddy_basic_auth_hash
 short_description: Bcrypt hashes for Caddy's basic auth, stable across runs
-author: secure_kubo.rpc maintainers
+author: secure_kubo.rpc maintainers (@secure-kubo)
 version_added: 1.1.0
 description:
   - Turns the passwords of Caddy basic auth users into bcrypt hashes on the managed host, for the
@@ -21,11 +21,15 @@ description:
   - Changes nothing on the host.
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Hashes are made in check mode too (nothing changes). Without Caddy installed a placeholder hash stands in.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 options:
   users:
@@ -60,8 +64,6 @@ notes:
 seealso:
   - plugin: secure_kubo.rpc.caddyfile
     plugin_type: filter
-  - plugin: secure_kubo.rpc.caddy_tls
-    plugin_type: role
 """
 
 EXAMPLES = r"""

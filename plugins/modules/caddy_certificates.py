@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: caddy_certificates
 short_description: Wait until Caddy serves a certificate for each of its domains
-author: secure_kubo.rpc maintainers
+author: secure_kubo.rpc maintainers (@secure-kubo)
 version_added: 1.1.0
 description:
   - A domain counts as served once a TLS handshake with it as SNI completes on O(address):O(port).
@@ -23,11 +23,15 @@ description:
     C(tls.issuance)) are returned when a name is missing.
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Looks once, does not wait and does not run O(retry_command); reports changed when it would.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 options:
   domains:
@@ -55,16 +59,12 @@ options:
     description:
       - A command (argv) run once when a name is missing at the first try, to make Caddy try to obtain
         it at once, for example C([systemctl, reload, caddy]). Leave it out right after Caddy was
-        started, restarted or reloaded: it is already trying.
+        started, restarted or reloaded, as it is already trying.
     type: list
     elements: str
   journal_unit:
     description: The systemd unit of Caddy, whose journal of the last 10 minutes holds its certificate errors.
     type: str
-seealso:
-  - plugin: secure_kubo.rpc.caddy_tls
-    plugin_type: role
-  - module: community.crypto.get_certificate
 """
 
 EXAMPLES = r"""
