@@ -250,65 +250,29 @@ _value:
   type: string
 """
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.secure_kubo.rpc.plugins.module_utils import _caddy_dns as dns
 from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate as v
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._caddy_settings import (
+    DEFAULTS,
+    VAR_PREFIX,
+    Dns,
+    Site,
+    basic_auth_directive,
+    site as checked_site,
+    state as checked_state,
+)
 from ansible_collections.secure_kubo.rpc.plugins.plugin_utils._filter import filter_error
-from ansible_collections.secure_kubo.rpc.plugins.module_utils._caddy_lexer import directive_lines, line_start
+
+# basic_auth_directive stays importable from here, as before the checks moved.
+__all__ = ["FilterModule", "MARKER", "WITHDRAWN", "basic_auth_directive", "quote", "render_caddyfile"]
 
 FILTER = "caddyfile"
-VAR_PREFIX = "caddy_tls_"
 API_PATH = "/api/v0/*"
-
-DEFAULTS: dict[str, Any] = {
-    "state": "present",
-    "config_mode": "caddyfile",
-    "domains": None,
-    "upstream": "127.0.0.1:5001",
-    "upstream_allow_remote": False,
-    "email": "",
-    "acme_ca": "",
-    "acme_ca_root": "",
-    "mode": "acme",
-    "dns_provider": "",
-    "dns_options": {},
-    "dns_credentials": {},
-    "dns_resolvers": [],
-    "dns_propagation_timeout": "",
-    "http_port": 80,
-    "https_port": 443,
-    "cors_origins": [],
-    "cors_allow_headers": ["Authorization", "Content-Type", "Accept", "X-Requested-With"],
-    "cors_allow_credentials": True,
-    "cors_max_age": 3600,
-    "hsts": "max-age=31536000",
-    "upstream_wait": 0,
-    "log_output": "stdout",
-    "log_file": "/var/log/caddy/kubo-rpc-access.log",
-    "log_roll_size": "100MiB",
-    "log_roll_keep": 10,
-    "log_level": "INFO",
-    "extra_directives": [],
-    "basic_auth_users": [],
-    "caddy_version": "",
-}
-
-STATES = ("present", "absent")
-CONFIG_MODES = ("caddyfile", "site")
-MODES = ("acme", "internal")
-LOG_OUTPUTS = ("stdout", "stderr", "file", "none")
-LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
-
-_HSTS = re.compile(r"max-age=[0-9]+(?:[ ]*;[ ]*(?:includeSubDomains|preload))*", re.IGNORECASE)
-_ROLL_SIZE = re.compile(r"[1-9][0-9]*(?:[KMGT]i?B)?")
-_VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)(?:[.+ -][\x20-\x7e]*)?")
-_BCRYPT = re.compile(r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}")
 
 # The first line of every file the filter writes: the caddy_tls role knows
 # its own file by it, and refuses to replace a Caddyfile that is not its own.
@@ -322,264 +286,59 @@ def quote(value: str) -> str:
     return '"' + value.replace('"', '\\"') + '"'
 
 
-# ----------------------------------------------------------- validators
+# ------------------------------------------------------- settings -> lines
 
 
-def caddy_major_minor(version: Any) -> tuple[int, int] | None:
-    """Parse 'v2.11.7 h1:...' or '2.6.2' into (2, 11); None when empty."""
-    if version is None or version == "":
-        return None
-    match = _VERSION.fullmatch(str(version).strip())
-    if not match:
-        v.fail("caddy_version", f"{version!r} is not a Caddy version like 2.6.2 or v2.11.7")
-    return int(match.group(1)), int(match.group(2))
-
-
-def basic_auth_directive(version: Any) -> str:
-    """`basicauth` before Caddy 2.8, `basic_auth` from 2.8 on (and when unknown)."""
-    parsed = caddy_major_minor(version)
-    if parsed is not None and parsed < (2, 8):
-        return "basicauth"
-    return "basic_auth"
-
-
-def _domains(value: Any, wildcard_ok: bool) -> list[str]:
-    where = "domains"
-    items = v.as_list(where, value)
-    if not items:
-        v.fail(where, "must list at least one domain name")
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        name = line_start(f"{where}[{index}]", v.hostname(f"{where}[{index}]", item, wildcard=True))
-        if name.startswith("*.") and not wildcard_ok:
-            v.fail(
-                f"{where}[{index}]",
-                f"{item!r} is a wildcard name, and only the ACME DNS-01 challenge can get a certificate "
-                "for one (HTTP-01 cannot): set caddy_tls_dns_provider and its credentials (README, "
-                "DNS-01), or list the names one by one",
-            )
-        if name in seen:
-            v.fail(f"{where}[{index}]", f"{item!r} repeats {VAR_PREFIX}{where}[{seen[name]}] ({name})")
-        seen[name] = index
-    return list(seen)
-
-
-def _upstream(value: Any, allow_remote: bool) -> str:
-    where = "upstream"
-    v.text(where, value)
-    bad = f"{value!r} is not a valid upstream"
-    if value.startswith("unix/"):
-        if not value.startswith("unix//") or " " in value or '"' in value:
-            v.fail(where, f"{bad}: write a socket as unix//absolute/path (no blanks or quotes)")
-        return value
-    if "://" in value:
-        v.fail(where, f"{bad}: give host:port without a scheme")
-    if "/" in value:
-        v.fail(where, f"{bad}: give host:port without a path")
-    host, port = v.host_port(where, value, "upstream")
-    if port is None:
-        v.fail(where, f"{bad}: give host:port, the port is missing")
-    if not v.is_loopback_host(host) and not allow_remote:
-        v.fail(
-            where,
-            f"{value!r} is not a loopback address; Kubo's RPC API must stay on loopback behind "
-            "the proxy (set caddy_tls_upstream_allow_remote: true to allow a remote upstream)",
-        )
-    return f"{host}:{port}"
-
-
-def _hsts(value: Any) -> str:
-    v.text("hsts", value, allow_empty=True)
-    if value and not _HSTS.fullmatch(value):
-        v.fail(
-            "hsts",
-            f"{value!r} is not a valid Strict-Transport-Security value: write "
-            "'max-age=SECONDS' optionally followed by '; includeSubDomains' and '; preload' "
-            "(or an empty string to send no header)",
-        )
-    return value
-
-
-def _basic_auth_users(value: Any) -> list[tuple[str, str]]:
-    where = "basic_auth_users"
-    users = []
-    seen: set[str] = set()
-    for index, item in enumerate(v.as_list(where, value)):
-        here = f"{where}[{index}]"
-        if not isinstance(item, Mapping):
-            v.fail(here, "must be a dictionary with username and password_hash")
-        unknown = sorted(set(item) - {"username", "password_hash"})
-        if "password" in unknown:
-            v.fail(
-                here,
-                "has a plain 'password'; the filter needs 'password_hash' "
-                "(the caddy_tls role computes it with caddy hash-password)",
-            )
-        if unknown:
-            v.fail(here, f"unknown keys {', '.join(map(repr, unknown))}")
-        username = line_start(f"{here}.username", v.text(f"{here}.username", item.get("username")))
-        if username in seen:
-            v.fail(f"{here}.username", f"{username!r} is listed twice")
-        seen.add(username)
-        password_hash = item.get("password_hash")
-        if not isinstance(password_hash, str) or not _BCRYPT.fullmatch(password_hash):
-            # never echo the value: it may be a password put in the wrong key
-            v.fail(
-                f"{here}.password_hash",
-                "is not a bcrypt hash as printed by caddy hash-password ($2a$14$...)",
-            )
-        users.append((username, password_hash))
-    return users
-
-
-def _global_options(
-    email: str, acme_ca: str, acme_ca_root: str, http_port: int, https_port: int, version: tuple[int, int] | None
-) -> list[str]:
+def _global_options(site: Site) -> list[str]:
     """The global options block, for a Caddyfile the role owns as a whole."""
     options = []
-    if email:
-        options.append(f"email {quote(email)}")
-    if acme_ca:
-        options.append(f"acme_ca {quote(acme_ca)}")
-    if acme_ca_root:
-        options.append(f"acme_ca_root {quote(acme_ca_root)}")
-    if http_port != 80:
-        options.append(f"http_port {http_port}")
-    if https_port != 443:
-        options.append(f"https_port {https_port}")
-    if version is None or version >= (2, 7):
+    if site.email:
+        options.append(f"email {quote(site.email)}")
+    if site.acme_ca:
+        options.append(f"acme_ca {quote(site.acme_ca)}")
+    if site.acme_ca_root:
+        options.append(f"acme_ca_root {quote(site.acme_ca_root)}")
+    if site.http_port != 80:
+        options.append(f"http_port {site.http_port}")
+    if site.https_port != 443:
+        options.append(f"https_port {site.https_port}")
+    if site.version is None or site.version >= (2, 7):
         # Kubo streams add?progress=true while it still reads the upload;
         # Caddy's HTTP/1.1 server cuts that off unless full duplex is on.
         options += ["servers {", "\tenable_full_duplex", "}"]
     return options
 
 
-@dataclass(frozen=True)
-class _Site:
-    """Every setting of a published site, checked and in canonical form."""
-
-    domains: list[str]
-    upstream: str
-    upstream_wait: int
-    global_options: list[str]
-    tls: list[str]  # the site's `tls` directive, one line per entry
-    origins: list[str]
-    allow_headers: list[str]
-    allow_credentials: bool
-    max_age: int
-    hsts: str
-    log_output: str
-    log_file: str
-    roll_size: str
-    roll_keep: int
-    log_level: str
-    extra: list[tuple[int, str]]
-    users: list[tuple[str, str]]
-    auth_directive: str
-
-
-def _dns(s: dict[str, Any], mode: str, version: tuple[int, int] | None) -> list[str]:
-    """The lines of the DNS-01 settings inside a site's tls block; [] without a provider."""
-    provider = dns.provider("dns_provider", s["dns_provider"])
-    secrets = dns.credentials("dns_credentials", s["dns_credentials"])
-    secret_keys = {key for key, _value in secrets}
-    options = dns.options("dns_options", s["dns_options"], secret_keys)
-    resolvers = dns.resolvers("dns_resolvers", s["dns_resolvers"])
-    timeout = dns.duration("dns_propagation_timeout", s["dns_propagation_timeout"])
-    if not provider:
-        for name, value in (("dns_credentials", secrets), ("dns_options", options),
-                            ("dns_resolvers", resolvers), ("dns_propagation_timeout", timeout)):
-            if value:
-                v.fail(name, "is set but caddy_tls_dns_provider is empty; name the DNS provider, or remove it")
-        return []
-    if mode != "acme":
-        v.fail("dns_provider", "is set, but caddy_tls_mode is internal: DNS-01 is a challenge of an ACME CA")
-    if not secrets:
-        v.fail(
-            "dns_credentials",
-            f"the DNS provider {provider} (caddy_tls_dns_provider) needs its secret settings here (for example key for rfc2136, "
-            "api_token for cloudflare); they go to a root-only environment file, not into the Caddyfile",
-        )
-    if timeout and version is not None and version < (2, 7):
-        v.fail("dns_propagation_timeout", f"needs Caddy 2.7 or later; this Caddy is {version[0]}.{version[1]}")
-    settings = [(key, quote(value)) for key, value in options]
-    settings += [(key, dns.placeholder(key)) for key in sorted(secret_keys)]
-    lines = [f"dns {provider} {{"] + [f"\t{key} {value}" for key, value in sorted(settings)] + ["}"]
-    if resolvers:
-        lines.append("resolvers " + " ".join(quote(resolver) for resolver in resolvers))
-    if timeout:
-        lines.append(f"propagation_timeout {quote(timeout)}")
+def _dns_lines(settings: Dns) -> list[str]:
+    """The DNS-01 settings inside a site's tls block; credentials only as {env.*} placeholders."""
+    pairs = [(key, quote(value)) for key, value in settings.options]
+    pairs += [(key, dns.placeholder(key)) for key in settings.secret_keys]
+    lines = [f"dns {settings.provider} {{"] + [f"\t{key} {value}" for key, value in sorted(pairs)] + ["}"]
+    if settings.resolvers:
+        lines.append("resolvers " + " ".join(quote(resolver) for resolver in settings.resolvers))
+    if settings.propagation_timeout:
+        lines.append(f"propagation_timeout {quote(settings.propagation_timeout)}")
     return lines
 
 
-def _site(s: dict[str, Any]) -> _Site:
-    mode = v.choice("mode", s["mode"], MODES)
-    version = caddy_major_minor(s["caddy_version"])
-    dns_lines = _dns(s, mode, version)
-    domains = _domains(s["domains"], wildcard_ok=bool(dns_lines) or mode == "internal")
-    upstream = _upstream(s["upstream"], v.boolean("upstream_allow_remote", s["upstream_allow_remote"]))
-    email = v.email("email", s["email"])
-    acme_ca = v.https_url("acme_ca", s["acme_ca"])
-    acme_ca_root = v.absolute_path("acme_ca_root", s["acme_ca_root"])
-    if acme_ca_root and not acme_ca:
-        v.fail("acme_ca_root", "is set but caddy_tls_acme_ca is empty; the root belongs to that CA")
-    http_port = v.integer("http_port", s["http_port"], 1, 65535)
-    https_port = v.integer("https_port", s["https_port"], 1, 65535)
-    if http_port == https_port:
-        v.fail("https_port", f"{https_port} is also caddy_tls_http_port")
-
-    site_only = v.choice("config_mode", s["config_mode"], CONFIG_MODES) == "site"
-    global_options = []
-    tls = ["tls internal"] if mode == "internal" else []
-    if site_only:
+def _tls(site: Site) -> list[str]:
+    """The site's `tls` directive, one line per entry."""
+    dns_lines = _dns_lines(site.dns) if site.dns else []
+    tls = ["tls internal"] if site.mode == "internal" else []
+    if site.site_only:
         # The main Caddyfile and its global options are the operator's: the
         # issuer settings go into the site's own tls block.
-        if mode == "acme" and (email or acme_ca or acme_ca_root or dns_lines):
-            tls = [f"tls {quote(email)} {{" if email else "tls {"]
-            tls += [f"\tca {quote(acme_ca)}"] if acme_ca else []
-            tls += [f"\tca_root {quote(acme_ca_root)}"] if acme_ca_root else []
+        if site.mode == "acme" and (site.email or site.acme_ca or site.acme_ca_root or dns_lines):
+            tls = [f"tls {quote(site.email)} {{" if site.email else "tls {"]
+            tls += [f"\tca {quote(site.acme_ca)}"] if site.acme_ca else []
+            tls += [f"\tca_root {quote(site.acme_ca_root)}"] if site.acme_ca_root else []
             tls += [f"\t{line}" for line in dns_lines]
             tls += ["}"]
-    else:
-        global_options = _global_options(email, acme_ca, acme_ca_root, http_port, https_port, version)
-        if dns_lines:
-            # Caddy fills in the global issuer options (email, acme_ca,
-            # acme_ca_root) for a site whose tls block sets the challenge.
-            tls = ["tls {"] + [f"\t{line}" for line in dns_lines] + ["}"]
-
-    log_output = v.choice("log_output", s["log_output"], LOG_OUTPUTS)
-    log_file = roll_size = ""
-    roll_keep = 0
-    if log_output == "file":
-        log_file = v.absolute_path("log_file", s["log_file"], allow_empty=False)
-        roll_size = v.text("log_roll_size", s["log_roll_size"])
-        if not _ROLL_SIZE.fullmatch(roll_size):
-            v.fail("log_roll_size", f"{roll_size!r} is not a size like 100MiB or 50MB")
-        roll_keep = v.integer("log_roll_keep", s["log_roll_keep"], 0, 100000)
-
-    return _Site(
-        domains=domains,
-        upstream=upstream,
-        upstream_wait=v.integer("upstream_wait", s["upstream_wait"], 0, 300),
-        global_options=global_options,
-        tls=tls,
-        origins=v.origins("cors_origins", s["cors_origins"]),
-        allow_headers=[
-            v.header_name(f"cors_allow_headers[{index}]", header)
-            for index, header in enumerate(v.as_list("cors_allow_headers", s["cors_allow_headers"]))
-        ],
-        allow_credentials=v.boolean("cors_allow_credentials", s["cors_allow_credentials"]),
-        max_age=v.integer("cors_max_age", s["cors_max_age"], 0, 86400 * 7),
-        hsts=_hsts(s["hsts"]),
-        log_output=log_output,
-        log_file=log_file,
-        roll_size=roll_size,
-        roll_keep=roll_keep,
-        log_level=v.choice("log_level", s["log_level"], LOG_LEVELS, upper=True),
-        extra=directive_lines("extra_directives", s["extra_directives"]),
-        users=_basic_auth_users(s["basic_auth_users"]),
-        auth_directive=basic_auth_directive(s["caddy_version"]),
-    )
+    elif dns_lines:
+        # Caddy fills in the global issuer options (email, acme_ca,
+        # acme_ca_root) for a site whose tls block sets the challenge.
+        tls = ["tls {"] + [f"\t{line}" for line in dns_lines] + ["}"]
+    return tls
 
 
 # ---------------------------------------------------------------- render
@@ -616,14 +375,14 @@ def render_caddyfile(raw: Any) -> str:
     """Render the Caddyfile text from a dictionary of settings."""
     settings = _settings(raw)
     try:
-        if v.choice("state", settings["state"], STATES) == "absent":
+        if checked_state(settings) == "absent":
             return WITHDRAWN
-        return _render(_site(settings))
+        return _render(checked_site(settings))
     except v.InvalidSetting as error:
         raise filter_error(FILTER, VAR_PREFIX, error) from None
 
 
-def _log(out: _Writer, site: _Site) -> None:
+def _log(out: _Writer, site: Site) -> None:
     out.add(1, "log {")
     if site.log_output == "file":
         out.add(2, f"output file {quote(site.log_file)} {{")
@@ -647,7 +406,7 @@ def _log(out: _Writer, site: _Site) -> None:
     out.add(1, "}")
 
 
-def _cors(out: _Writer, site: _Site) -> None:
+def _cors(out: _Writer, site: Site) -> None:
     """Matchers and the preflight answer; Kubo's authorization refuses preflights."""
     out.add(2, "@cors_preflight {")
     out.add(3, "method OPTIONS")
@@ -674,7 +433,7 @@ def _cors(out: _Writer, site: _Site) -> None:
     out.add(2, "}")
 
 
-def _api(out: _Writer, site: _Site) -> None:
+def _api(out: _Writer, site: Site) -> None:
     out.add(2, f"handle {API_PATH} {{")
     if site.origins:
         # Kubo's own 403 and 405 carry no CORS headers, so a page would see
@@ -702,18 +461,20 @@ def _api(out: _Writer, site: _Site) -> None:
     out.add(2, "}")
 
 
-def _render(site: _Site) -> str:
+def _render(site: Site) -> str:
     out = _Writer()
     out.add(0, MARKER)
-    if site.global_options:
+    global_options = [] if site.site_only else _global_options(site)
+    if global_options:
         out.add(0, "{")
-        for option in site.global_options:
+        for option in global_options:
             out.add(1, option)
         out.add(0, "}")
+    tls = _tls(site)
     for domain in site.domains:
         out.add(0, "")
         out.add(0, f"{quote(domain)} {{")
-        for line in site.tls:
+        for line in tls:
             out.add(1, line)
         if site.log_output != "none":  # no access log: the cheapest (see docs/benchmarks.md)
             _log(out, site)

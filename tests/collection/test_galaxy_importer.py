@@ -5,6 +5,7 @@ in its own stage)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,5 +30,18 @@ def test_galaxy_importer_accepts_the_tarball_without_warnings(tmp_path):
     assert result.returncode == 0, output
     assert "Importer processing completed successfully" in output
     assert "Loading role kubo_api_auth" in output and "Loading filter kubo_api_merge" in output
-    problems = [line for line in output.splitlines() if "WARNING" in line or "ERROR" in line]
+    problems = [line for line in output.splitlines()
+                if ("WARNING" in line or "ERROR" in line) and not own_module_unresolved(line)]
     assert not problems, "\n".join(problems)
+
+
+# galaxy-importer unpacks the tarball as placeholder_namespace.placeholder_name
+# (galaxy_importer/collection.py, _import_collection), so ansible-lint there
+# cannot resolve the FQCN of a module that the collection itself ships.
+OWN_MODULES = {f"secure_kubo.rpc.{path.stem}" for path in (ROOT / "plugins" / "modules").glob("*.py")}
+UNRESOLVED = re.compile(r"syntax-check\[unknown-module\]: couldn't resolve module/action '([^']+)'")
+
+
+def own_module_unresolved(line: str) -> bool:
+    match = UNRESOLVED.search(line)
+    return bool(match) and match.group(1) in OWN_MODULES
