@@ -48,7 +48,8 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
     for wanted in ("MANIFEST.json", "README.md", "meta/runtime.yml",
                    "plugins/filter/kubo_api_merge.py", "plugins/filter/kubo_config_mask.py",
                    "plugins/modules/kubo_config.py", "plugins/modules/kubo_restart.py",
-                   "plugins/module_utils/_kubo_config.py",
+                   "plugins/modules/caddy_basic_auth_hash.py", "plugins/modules/caddy_certificates.py",
+                   "plugins/module_utils/_kubo_config.py", "plugins/module_utils/_caddy_settings.py",
                    "roles/kubo_api_auth/meta/argument_specs.yml", "roles/caddy_tls/meta/argument_specs.yml",
                    "roles/kubo/meta/argument_specs.yml", "playbooks/site.yml", "playbooks/verify.yml"):
         assert wanted in names
@@ -62,6 +63,8 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
     ("filter", "secure_kubo.rpc.caddyfile"),
     ("module", "secure_kubo.rpc.kubo_config"),
     ("module", "secure_kubo.rpc.kubo_restart"),
+    ("module", "secure_kubo.rpc.caddy_basic_auth_hash"),
+    ("module", "secure_kubo.rpc.caddy_certificates"),
     ("role", "secure_kubo.rpc.kubo_api_auth"),
     ("role", "secure_kubo.rpc.caddy_tls"),
     ("role", "secure_kubo.rpc.kubo"),
