@@ -194,6 +194,14 @@ options:
         type: str
         choices: [DEBUG, INFO, WARN, ERROR]
         default: INFO
+      log_calls:
+        description:
+          - Which calls the access log records. C(failed) - every answer that is not 2xx (refused
+            403, 404, 5xx, calls Kubo never answered), skipping Kubo's 2xx answers; C(all) - every call.
+          - Logging every call costs Caddy about a quarter more CPU per small call (docs/benchmarks.md).
+        type: str
+        choices: [failed, all]
+        default: failed
       extra_directives:
         description:
           - Lines added to every site block. A line may open a block with a final C({)
@@ -294,6 +302,7 @@ DEFAULTS: dict[str, Any] = {
     "log_roll_size": "100MiB",
     "log_roll_keep": 10,
     "log_level": "INFO",
+    "log_calls": "failed",  # log_calls
     "extra_directives": [],
     "basic_auth_users": [],
     "caddy_version": "",
@@ -304,6 +313,7 @@ CONFIG_MODES = ("caddyfile", "site")
 MODES = ("acme", "internal")
 LOG_OUTPUTS = ("stdout", "stderr", "file", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
+LOG_CALLS = ("failed", "all")  # log_calls
 
 _HSTS = re.compile(r"max-age=[0-9]+(?:[ ]*;[ ]*(?:includeSubDomains|preload))*", re.IGNORECASE)
 _ROLL_SIZE = re.compile(r"[1-9][0-9]*(?:[KMGT]i?B)?")
@@ -473,6 +483,7 @@ class _Site:
     roll_size: str
     roll_keep: int
     log_level: str
+    log_skip: str  # log_calls: the directive that drops Kubo's 2xx answers from the log, or ""
     extra: list[tuple[int, str]]
     users: list[tuple[str, str]]
     auth_directive: str
@@ -510,6 +521,29 @@ def _dns(s: dict[str, Any], mode: str, version: tuple[int, int] | None) -> list[
     if timeout:
         lines.append(f"propagation_timeout {quote(timeout)}")
     return lines
+
+
+# ---- log_calls: begin
+def _log_skip(calls: Any, log_output: str, version: tuple[int, int] | None) -> str:
+    """The directive that keeps Kubo's 2xx answers out of the access log; "" to log every call."""
+    if v.choice("log_calls", calls, LOG_CALLS) == "all" or log_output == "none":
+        return ""
+    # Caddy 2.8 renamed skip_log to log_skip, and warns about the old name.
+    return "skip_log" if version is not None and version < (2, 8) else "log_skip"
+
+
+def _reverse_proxy_log_skip(out: _Writer, site: _Site) -> None:
+    """Inside reverse_proxy: a 2xx answer of Kubo is copied as it is, and left out of the log.
+
+    Anything else - Kubo's 403 and 405, the site's 404, a 502 when Kubo is down - is logged.
+    copy_response streams the answer as reverse_proxy itself would.
+    """
+    out.add(4, "@success status 2xx")
+    out.add(4, "handle_response @success {")
+    out.add(5, site.log_skip)
+    out.add(5, "copy_response")
+    out.add(4, "}")
+# ---- log_calls: end
 
 
 def _site(s: dict[str, Any]) -> _Site:
@@ -576,6 +610,7 @@ def _site(s: dict[str, Any]) -> _Site:
         roll_size=roll_size,
         roll_keep=roll_keep,
         log_level=v.choice("log_level", s["log_level"], LOG_LEVELS, upper=True),
+        log_skip=_log_skip(s["log_calls"], log_output, version),  # log_calls
         extra=directive_lines("extra_directives", s["extra_directives"]),
         users=_basic_auth_users(s["basic_auth_users"]),
         auth_directive=basic_auth_directive(s["caddy_version"]),
@@ -691,11 +726,14 @@ def _api(out: _Writer, site: _Site) -> None:
         for username, password_hash in site.users:
             out.add(4, f"{quote(username)} {quote(password_hash)}")
         out.add(3, "}")
-    if site.upstream_wait:
-        # Holds requests across a Kubo restart; Caddy retries only failed dials.
+    if site.upstream_wait or site.log_skip:
         out.add(3, f"reverse_proxy {quote(site.upstream)} {{")
-        out.add(4, f"lb_try_duration {site.upstream_wait}s")
-        out.add(4, "lb_try_interval 250ms")
+        if site.upstream_wait:
+            # Holds requests across a Kubo restart; Caddy retries only failed dials.
+            out.add(4, f"lb_try_duration {site.upstream_wait}s")
+            out.add(4, "lb_try_interval 250ms")
+        if site.log_skip:
+            _reverse_proxy_log_skip(out, site)
         out.add(3, "}")
     else:
         out.add(3, f"reverse_proxy {quote(site.upstream)}")
