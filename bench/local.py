@@ -17,8 +17,12 @@ Variants (BENCH_LOCAL_VARIANTS, space-separated; an unknown name is an error):
   role-nolog        the same without the access log (caddy_tls_log_output: none)
   role-json         the access log without the filter encoder (plain `format json`; NOT safe:
                     the api-auth query parameter would be logged; measures what the filter costs)
-  role-errors       the access log of refused and failed calls only (handle_response: 2xx
-                    answers set log_skip / skip_log), rendered by the filter with log_scope: errors
+  role-all          the role's Caddyfile logging every call (log_calls: all)
+  role-failed       the access log of refused and failed calls only (log_calls: failed: Kubo's
+                    2xx answers set log_skip / skip_log in handle_response)
+  role-lean, role-failed-lean
+                    role-all / role-failed, the log without request headers, TLS details and
+                    response headers (filter: delete), the rest as before
   role-gogc400, role-gogc800, role-memlimit
                     the role's Caddyfile with GOGC=400, GOGC=800, GOGC=off+GOMEMLIMIT=256MiB
   role-ka           the role's Caddyfile with keepalive/buffer transport settings to Kubo
@@ -178,12 +182,18 @@ class Bench:
             text = "{\n\thttp_port %d\n}\n" % (port + 1) + text
         elif base == "role-nolog":
             text = self.role_caddyfile(port, version, log_output="none")
-        elif base == "role-errors":
-            text = self.role_caddyfile(port, version, log_scope="errors")
+        elif base == "role-json":
+            text = self.role_caddyfile(port, version, log_calls="all")
+        elif base in ("role-all", "role-failed", "role-lean", "role-failed-lean"):
+            calls = "failed" if "failed" in base else "all"
+            text = self.role_caddyfile(port, version, log_calls=calls)
         else:
             text = self.role_caddyfile(port, version)
         if base == "role-json":
             text = re.sub(r"\tformat filter \{\n(?:\t\t\t.*\n)*\t\t\}\n", "\t\tformat json\n", text)
+        if base.endswith("-lean"):
+            text = text.replace("\t\t\tfields {\n", "\t\t\tfields {\n\t\t\t\trequest>headers delete\n"
+                                "\t\t\t\trequest>tls delete\n\t\t\t\tresp_headers delete\n", 1)
         if base == "role-ka":
             text = text.replace(
                 f'reverse_proxy "127.0.0.1:{KUBO_PORT}"\n',
@@ -437,8 +447,8 @@ http {{
                   if direct else f"| {name} | {rate[name]:.0f} | - | ... |")
         print()
         cpu = {name: s["front"] / s["req"] for name, s in sums.items() if s["req"]}
-        for a, b in (("role", "guide"), ("role-errors", "guide"), ("role-nolog", "guide"), ("role", "nginx"),
-                     ("old:role", "old:guide"), ("old:role-errors", "old:guide"), ("role@h2", "role")):
+        for a, b in (("role", "guide"), ("role-failed", "guide"), ("role-all", "guide"), ("role-nolog", "guide"), ("role", "nginx"),
+                     ("old:role", "old:guide"), ("old:role-failed", "old:guide"), ("old:role-all", "old:guide"), ("role@h2", "role")):
             if cpu.get(a) and cpu.get(b):
                 print(f"- front CPU per call, {a} / {b}: {cpu[a] / cpu[b]:.2f}")
 
