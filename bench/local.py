@@ -31,6 +31,8 @@ Variants (BENCH_LOCAL_VARIANTS, space-separated; an unknown name is an error):
                     elsewhere, its default access log
   old:NAME          NAME on the old Caddy (Debian's 2.6.2, the role's default package)
   NAME@h2           the same front, with h2load as client over HTTP/2 (TLS fronts only)
+  bulk:NAME         `ipfs add` of a fresh BENCH_BULK_MIB MiB file through NAME (the ipfs client
+                    speaks HTTP/2 to a TLS front); bulk:NAME@h1 holds the client to HTTP/1.1
 """
 
 import argparse
@@ -114,6 +116,7 @@ class Bench:
         self.procs: list[subprocess.Popen] = []
         self.port = PORT_BASE
         self.results: list[dict] = []
+        self.bulk_results: list[dict] = []
         self.client_cpus = args.client_cpus
         self.server_cpus = args.server_cpus
 
@@ -223,6 +226,7 @@ class Bench:
         run.mkdir(exist_ok=True)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                         "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", str(run / "key.pem"),
+                        "-addext", "subjectAltName=DNS:localhost",
                         "-out", str(run / "cert.pem")], check=True, capture_output=True)
         return f"""worker_processes auto;
 pid {run}/nginx.pid;
@@ -325,7 +329,57 @@ http {{
         return result, cpu
 
     # ------------------------------------------------------------ one variant
+    def bulk(self, name: str, round_no: int) -> None:
+        front = name.removeprefix("bulk:")
+        proc, url, _log = self.front(front.removesuffix("@h1"))
+        port = url.split(":")[2].split("/")[0]
+        env = dict(os.environ, IPFS_PATH=str(self.run / "client"))
+        if front.startswith("direct"):
+            api = f"/ip4/127.0.0.1/tcp/{KUBO_PORT}"
+        else:
+            api = f"/dns/localhost/tcp/{port}/https"
+            if front.startswith("nginx"):
+                env["SSL_CERT_FILE"] = str(self.run / f"nginx-{port}" / "cert.pem")
+            else:
+                env["SSL_CERT_FILE"] = str(next((self.run / f"caddy-{port}").rglob("root.crt")))
+        if front.endswith("@h1"):
+            env["GODEBUG"] = "http2client=0"
+        data = self.run / "bulk.bin"
+        with open(data, "wb") as out:
+            out.write(os.urandom(self.args.bulk_mib << 20))
+        auth = ["--api-auth", f"basic:bench:{self.password}"]
+        try:
+            pid = proc.pid if proc else 0
+            f0, k0 = (tree_ticks(pid) if pid else 0), ticks(self.kubo_proc.pid)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.monotonic()
+            cid = subprocess.run(self.pinned([self.args.kubo, "--api", api, *auth, "add", "-Q", str(data)],
+                                             self.client_cpus), env=env, capture_output=True, text=True,
+                                 check=True).stdout.strip()
+            seconds = time.monotonic() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            f1, k1 = (tree_ticks(pid) if pid else 0), ticks(self.kubo_proc.pid)
+        finally:
+            if proc:
+                self.stop(proc)
+            data.unlink()
+        local = [self.args.kubo, "--api", f"/ip4/127.0.0.1/tcp/{KUBO_PORT}", *auth]
+        subprocess.run(local + ["pin", "rm", cid], env=env, check=True, capture_output=True)
+        subprocess.run(local + ["repo", "gc"], env=env, check=True, capture_output=True)
+        gib = (self.args.bulk_mib << 20) / (1 << 30)
+        row = {"variant": name, "round": round_no, "kind": "bulk", "mb_s": (self.args.bulk_mib << 20) / 1e6 / seconds,
+               "cpu_s_per_gib": {"front": (f1 - f0) / TCK / gib, "kubo": (k1 - k0) / TCK / gib,
+                                 "client": ((after.ru_utime + after.ru_stime)
+                                            - (before.ru_utime + before.ru_stime)) / gib}}
+        self.bulk_results.append(row)
+        with open(self.run / "results.jsonl", "a") as out:
+            out.write(json.dumps(row) + "\n")
+        print(f"  {name}: {row['mb_s']:.0f} MB/s", file=sys.stderr)
+
     def measure(self, name: str, round_no: int) -> None:
+        if name.startswith("bulk:"):
+            self.bulk(name, round_no)
+            return
         proc, url, log = self.front(name)
         client = self.h2load if name.endswith("@h2") else self.wrk
         try:
@@ -430,6 +484,11 @@ http {{
               + (f" (old: {self.old_version})" if self.old_version else "")
               + f"; {self.args.connections} connections, {self.args.seconds} s per variant and round, "
               f"{self.args.rounds} round(s) in alternating order; POST /api/v0/version.")
+        if self.results:
+            self.report_small(sums, rate, direct)
+        self.report_bulk()
+
+    def report_small(self, sums: dict, rate: dict, direct: float | None) -> None:
         print()
         print("| variant | req/s | ratio to direct | p50 ms | front CPU us/call | Kubo us/call | client us/call "
               "| errors | log lines/call | 403 logged | secret in log |")
@@ -447,10 +506,40 @@ http {{
                   if direct else f"| {name} | {rate[name]:.0f} | - | ... |")
         print()
         cpu = {name: s["front"] / s["req"] for name, s in sums.items() if s["req"]}
-        for a, b in (("role", "guide"), ("role-failed", "guide"), ("role-all", "guide"), ("role-nolog", "guide"), ("role", "nginx"),
-                     ("old:role", "old:guide"), ("old:role-failed", "old:guide"), ("old:role-all", "old:guide"), ("role@h2", "role")):
+        pairs = [("role", "guide"), ("role-failed", "guide"), ("role-all", "guide"), ("role-nolog", "guide"),
+                 ("role", "nginx"), ("role@h2", "role"), ("guide@h2", "guide"), ("nginx@h2", "nginx")]
+        pairs += [(f"old:{a}", f"old:{b}") for a, b in pairs[:4]]
+        for a, b in pairs:
             if cpu.get(a) and cpu.get(b):
                 print(f"- front CPU per call, {a} / {b}: {cpu[a] / cpu[b]:.2f}")
+
+    def report_bulk(self) -> None:
+        if not self.bulk_results:
+            return
+        print()
+        print(f"Bulk: `ipfs add` of {self.args.bulk_mib} MiB (MB/s = 10^6 B/s; CPU s per GiB). Ratio: "
+              "median MB/s over direct's median.")
+        print()
+        print("| path | runs MB/s | median MB/s | ratio to direct | front CPU s/GiB | Kubo | client |")
+        print("|---|---|---|---|---|---|---|")
+        rows: dict[str, list[dict]] = {}
+        for row in self.bulk_results:
+            rows.setdefault(row["variant"], []).append(row)
+
+        def median(values: list[float]) -> float:
+            values = sorted(values)
+            mid = len(values) // 2
+            return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+        direct = median([r["mb_s"] for r in rows.get("bulk:direct", [])] or [0])
+        for name, runs in rows.items():
+            med = median([r["mb_s"] for r in runs])
+            cpu = {key: sum(r["cpu_s_per_gib"][key] for r in runs) / len(runs) for key in ("front", "kubo", "client")}
+            ratio = f"{med / direct:.2f}" if direct else "-"
+            speeds = ", ".join(f"{r['mb_s']:.0f}" for r in runs)
+            print(f"| {name} | {speeds} | {med:.0f} | {ratio} | "
+                  f"{cpu['front']:.2f} | {cpu['kubo']:.2f} | {cpu['client']:.2f} |")
+        print()
 
     @staticmethod
     def cpu_model() -> str:
@@ -471,6 +560,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=int(env("BENCH_SECONDS", "5")))
     parser.add_argument("--warmup", type=int, default=int(env("BENCH_WARMUP", "1")))
     parser.add_argument("--rounds", type=int, default=int(env("BENCH_ROUNDS", "2")))
+    parser.add_argument("--bulk-mib", type=int, default=int(env("BENCH_BULK_MIB", "256")))
     parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "8")))
     parser.add_argument("--client-threads", type=int, default=int(env("BENCH_CLIENT_THREADS", "2")))
     parser.add_argument("--client-cpus", default=env("BENCH_CLIENT_CPUS", ""))
