@@ -30,7 +30,10 @@ Variants (BENCH_LOCAL_VARIANTS, space-separated; an unknown name is an error):
   nginx             Debian's nginx: TLS with HTTP/2 on, /api/v0/ to Kubo over keep-alive, 404
                     elsewhere, its default access log
   old:NAME          NAME on the old Caddy (Debian's 2.6.2, the role's default package)
-  NAME@h2           the same front, with h2load as client over HTTP/2 (TLS fronts only)
+  NAME@h2           the same front, with h2load as client over HTTP/2 (TLS fronts only); p50 is
+                    h2load's mean; h2load POSTs a 1-byte body, so compare with NAME@h1
+  NAME@h1           the same, h2load over HTTP/1.1 (--h1): the same client and request as @h2
+                    (not direct@h1: h2load --h1 stalls against Kubo itself)
   bulk:NAME         `ipfs add` of a fresh BENCH_BULK_MIB MiB file through NAME (the ipfs client
                     speaks HTTP/2 to a TLS front); bulk:NAME@h1 holds the client to HTTP/1.1
 """
@@ -296,7 +299,7 @@ http {{
                            str(ROOT / "bench" / "wrk-post.lua"), url], self.client_cpus)
         env = {**os.environ, "BENCH_AUTH": self.auth}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         found = re.search(r"^BENCH_JSON (.*)$", out, re.M)
         if not found:
@@ -304,15 +307,15 @@ http {{
         cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         return json.loads(found.group(1)), cpu
 
-    def h2load(self, url: str, seconds: int) -> tuple[dict, float]:
+    def h2load(self, url: str, seconds: int, h1: bool = False) -> tuple[dict, float]:
         conns = self.args.connections
         threads = max(1, min(conns, self.args.client_threads))
         body = self.run / "h2load-body"  # -d makes h2load POST; it cannot map an empty file
         body.write_text("\n")
         cmd = self.pinned(["h2load", f"-t{threads}", f"-c{conns}", "-m1", f"-D{seconds}", "-d", str(body),
-                           "-H", f"Authorization: {self.auth}", url], self.client_cpus)
+                           "-H", f"Authorization: {self.auth}", *(["--h1"] if h1 else []), url], self.client_cpus)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
                          r"(\d+) errored", out)
@@ -381,7 +384,12 @@ http {{
             self.bulk(name, round_no)
             return
         proc, url, log = self.front(name)
-        client = self.h2load if name.endswith("@h2") else self.wrk
+        client = self.wrk
+        if name.endswith("@h2"):
+            client = self.h2load
+        elif name.endswith("@h1"):
+            def client(url: str, seconds: int) -> tuple[dict, float]:
+                return self.h2load(url, seconds, h1=True)
         try:
             if self.args.warmup:
                 client(url, self.args.warmup)
@@ -480,10 +488,11 @@ http {{
               f"{os.cpu_count()} cores ({self.cpu_model()}), load average {' '.join(load_start)} at the start, "
               f"{' '.join(load_end)} at the end; client CPUs {self.client_cpus or 'any'}, "
               f"servers {self.server_cpus or 'any'}.")
+        small = (f"; {self.args.connections} connections, {self.args.seconds} s per variant and round, "
+                 f"{self.args.rounds} round(s) in alternating order; POST /api/v0/version") if self.results else (
+                     f"; {self.args.rounds} round(s) in alternating order")
         print(f"Kubo {kubo_version}; Caddy {self.new_version}"
-              + (f" (old: {self.old_version})" if self.old_version else "")
-              + f"; {self.args.connections} connections, {self.args.seconds} s per variant and round, "
-              f"{self.args.rounds} round(s) in alternating order; POST /api/v0/version.")
+              + (f" (old: {self.old_version})" if self.old_version else "") + small + ".")
         if self.results:
             self.report_small(sums, rate, direct)
         self.report_bulk()
@@ -498,16 +507,17 @@ http {{
             log = s["log"]
             per = lambda key: s[key] / s["req"] * 1e6 if s["req"] else 0  # noqa: E731
             lines = f"{s['lines'] / s['req']:.2f}" if log and s["req"] else "-"
-            print(f"| {name} | {rate[name]:.0f} | {rate[name] / direct:.2f} | "
+            ratio = f"{rate[name] / direct:.2f}" if direct else "-"
+            print(f"| {name} | {rate[name]:.0f} | {ratio} | "
                   f"{sum(s['p50']) / len(s['p50']) / 1000:.2f} | {per('front'):.0f} | {per('kubo'):.0f} | "
                   f"{per('client'):.0f} | {s['errors']} | {lines} | "
                   f"{('yes' if log.get('refused_logged') else '**no**') if log else '-'} | "
-                  f"{('**yes**' if log.get('secret_in_log') else 'no') if log else '-'} |"
-                  if direct else f"| {name} | {rate[name]:.0f} | - | ... |")
+                  f"{('**yes**' if log.get('secret_in_log') else 'no') if log else '-'} |")
         print()
         cpu = {name: s["front"] / s["req"] for name, s in sums.items() if s["req"]}
         pairs = [("role", "guide"), ("role-failed", "guide"), ("role-all", "guide"), ("role-nolog", "guide"),
-                 ("role", "nginx"), ("role@h2", "role"), ("guide@h2", "guide"), ("nginx@h2", "nginx")]
+                 ("role", "nginx"), ("role@h2", "role@h1"), ("guide@h2", "guide@h1"),
+                 ("nginx@h2", "nginx@h1"), ("role@h2", "guide@h2"), ("role@h1", "guide@h1")]
         pairs += [(f"old:{a}", f"old:{b}") for a, b in pairs[:4]]
         for a, b in pairs:
             if cpu.get(a) and cpu.get(b):
