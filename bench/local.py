@@ -1,4 +1,5 @@
-#!/usr/bin/env python3
+# Copyright: (c) 2026, secure_kubo.rpc contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Container-free RPC bench: Kubo, Caddy and nginx on this host's loopback.
 
 Run by scripts/bench-local.sh (`make bench-local`, or `BENCH_MODE=local make
@@ -445,11 +446,11 @@ http {{
         if not link.exists():
             link.symlink_to(ROOT)
         self.new_version = subprocess.run([self.args.caddy, "version"], capture_output=True,
-                                          text=True).stdout.split()[0]
+                                          text=True, check=True).stdout.split()[0]
         self.old_version = ""
         if self.args.caddy_old:
             self.old_version = subprocess.run([self.args.caddy_old, "version"], capture_output=True,
-                                              text=True).stdout.split()[0]
+                                              text=True, check=True).stdout.split()[0]
         load_start = Path("/proc/loadavg").read_text().split()[:3]
         self.kubo()
         variants = self.args.variants.split()
@@ -468,7 +469,7 @@ http {{
 
     def report(self, variants: list[str], load_start: list[str], load_end: list[str]) -> None:
         kubo_version = subprocess.run([self.args.kubo, "version", "--number"], capture_output=True,
-                                      text=True).stdout.strip()
+                                      text=True, check=True).stdout.strip()
         sums: dict[str, dict] = {}
         for row in self.results:
             s = sums.setdefault(row["variant"], {
@@ -505,7 +506,9 @@ http {{
         for name in dict.fromkeys(row["variant"] for row in self.results):
             s = sums[name]
             log = s["log"]
-            per = lambda key: s[key] / s["req"] * 1e6 if s["req"] else 0  # noqa: E731
+
+            def per(key: str, s: dict = s) -> float:
+                return s[key] / s["req"] * 1e6 if s["req"] else 0
             lines = f"{s['lines'] / s['req']:.2f}" if log and s["req"] else "-"
             ratio = f"{rate[name] / direct:.2f}" if direct else "-"
             print(f"| {name} | {rate[name]:.0f} | {ratio} | "
