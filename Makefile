@@ -20,6 +20,10 @@ demo-destroy:  ## remove the demo container
 bench:  ## RPC overhead of Caddy+TLS+auth and site.yml convergence times -> docs/benchmarks.md
 	scripts/bench.sh
 
+.PHONY: bench-local
+bench-local:  ## the same small-call bench without containers (Kubo, Caddy, nginx on loopback); prints a report
+	scripts/bench-local.sh
+
 build:  ## build the collection tarball
 	.venv/bin/ansible-galaxy collection build --force
 

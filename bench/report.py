@@ -505,6 +505,9 @@ def markdown(report: Json) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+LOCAL_MARK = "<!-- container-free: scripts/bench-local.sh; kept by bench/report.py -->"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="directory scripts/bench.sh wrote its raw results to")
@@ -531,7 +534,13 @@ def main() -> None:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
-    (args.out / "benchmarks.md").write_text(markdown(report))
+    # The container-free section (scripts/bench-local.sh, written by hand from
+    # its output) is not this run's: keep it below the new report.
+    page = args.out / "benchmarks.md"
+    kept = ""
+    if page.exists() and LOCAL_MARK in page.read_text():
+        kept = "\n" + LOCAL_MARK + page.read_text().split(LOCAL_MARK, 1)[1]
+    page.write_text(markdown(report) + kept)
     for target in report["targets"]:
         print(f"{'met   ' if target['met'] else 'MISSED'} {target['what']}: {target['value']} (target {target['target']})")
 

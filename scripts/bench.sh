@@ -30,8 +30,16 @@
 # [1 8 32], BENCH_SECONDS [10] per path and concurrency, BENCH_WARMUP [2],
 # BENCH_BULK_MIB [256], BENCH_BULK_REPS [3], BENCH_VARIANTS [nolog http
 # caddy-new] (empty: none), BENCH_OUT [docs], SECURE_KUBO_CACHE, KUBO_BINARY.
+#
+# BENCH_MODE=local runs scripts/bench-local.sh instead: the small-call bench
+# without containers (Kubo, Caddy, nginx on this host's loopback), with the
+# guide's Caddyfile and nginx as peers; it prints its report and leaves
+# docs/ alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ ${BENCH_MODE:-containers} == local ]]; then
+  exec scripts/bench-local.sh
+fi
 ROOT=$PWD
 CACHE=${SECURE_KUBO_CACHE:-$HOME/.cache/secure_kubo_rpc}
 export CONTAINERS_CONF=$ROOT/tests/podman/containers.conf

@@ -194,6 +194,14 @@ options:
         type: str
         choices: [DEBUG, INFO, WARN, ERROR]
         default: INFO
+      log_calls:
+        description:
+          - Which calls the access log records. C(failed) - every answer that is not 2xx (refused
+            403, 404, 5xx, calls Kubo never answered), skipping Kubo's 2xx answers; C(all) - every call.
+          - Logging every call costs Caddy about a quarter more CPU per small call (docs/benchmarks.md).
+        type: str
+        choices: [failed, all]
+        default: failed
       extra_directives:
         description:
           - Lines added to every site block. A line may open a block with a final C({)
@@ -433,6 +441,19 @@ def _cors(out: _Writer, site: Site) -> None:
     out.add(2, "}")
 
 
+def _reverse_proxy_log_skip(out: _Writer, site: Site) -> None:
+    """Inside reverse_proxy: a 2xx answer of Kubo is copied as it is, and left out of the log.
+
+    Anything else - Kubo's 403 and 405, the site's 404, a 502 when Kubo is down - is logged.
+    copy_response streams the answer, headers and trailers as reverse_proxy itself would.
+    """
+    out.add(4, "@success status 2xx")
+    out.add(4, "handle_response @success {")
+    out.add(5, site.log_skip)
+    out.add(5, "copy_response")
+    out.add(4, "}")
+
+
 def _api(out: _Writer, site: Site) -> None:
     out.add(2, f"handle {API_PATH} {{")
     if site.origins:
@@ -450,11 +471,14 @@ def _api(out: _Writer, site: Site) -> None:
         for username, password_hash in site.users:
             out.add(4, f"{quote(username)} {quote(password_hash)}")
         out.add(3, "}")
-    if site.upstream_wait:
-        # Holds requests across a Kubo restart; Caddy retries only failed dials.
+    if site.upstream_wait or site.log_skip:
         out.add(3, f"reverse_proxy {quote(site.upstream)} {{")
-        out.add(4, f"lb_try_duration {site.upstream_wait}s")
-        out.add(4, "lb_try_interval 250ms")
+        if site.upstream_wait:
+            # Holds requests across a Kubo restart; Caddy retries only failed dials.
+            out.add(4, f"lb_try_duration {site.upstream_wait}s")
+            out.add(4, "lb_try_interval 250ms")
+        if site.log_skip:
+            _reverse_proxy_log_skip(out, site)
         out.add(3, "}")
     else:
         out.add(3, f"reverse_proxy {quote(site.upstream)}")

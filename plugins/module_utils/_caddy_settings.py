@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "log_roll_size": "100MiB",
     "log_roll_keep": 10,
     "log_level": "INFO",
+    "log_calls": "failed",
     "extra_directives": [],
     "basic_auth_users": [],
     "caddy_version": "",
@@ -62,6 +63,7 @@ CONFIG_MODES = ("caddyfile", "site")
 MODES = ("acme", "internal")
 LOG_OUTPUTS = ("stdout", "stderr", "file", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
+LOG_CALLS = ("failed", "all")
 
 _HSTS = re.compile(r"max-age=[0-9]+(?:[ ]*;[ ]*(?:includeSubDomains|preload))*", re.IGNORECASE)
 _ROLL_SIZE = re.compile(r"[1-9][0-9]*(?:[KMGT]i?B)?")
@@ -212,9 +214,18 @@ class Site:
     roll_size: str
     roll_keep: int
     log_level: str
+    log_skip: str  # the directive that keeps Kubo's 2xx answers out of the access log, or ""
     extra: list[tuple[int, str]]
     users: list[tuple[str, str]]
     auth_directive: str
+
+
+def _log_skip(calls: Any, log_output: str, version: tuple[int, int] | None) -> str:
+    """The directive that keeps Kubo's 2xx answers out of the access log; "" to log every call."""
+    if v.choice("log_calls", calls, LOG_CALLS) == "all" or log_output == "none":
+        return ""
+    # Caddy 2.8 renamed skip_log to log_skip, and warns about the old name.
+    return "skip_log" if version is not None and version < (2, 8) else "log_skip"
 
 
 def _dns(s: dict[str, Any], mode: str, version: tuple[int, int] | None) -> Dns | None:
@@ -303,6 +314,7 @@ def site(s: dict[str, Any]) -> Site:
         roll_size=roll_size,
         roll_keep=roll_keep,
         log_level=v.choice("log_level", s["log_level"], LOG_LEVELS, upper=True),
+        log_skip=_log_skip(s["log_calls"], log_output, version),
         extra=directive_lines("extra_directives", s["extra_directives"]),
         users=_basic_auth_users(s["basic_auth_users"]),
         auth_directive=basic_auth_directive(s["caddy_version"]),

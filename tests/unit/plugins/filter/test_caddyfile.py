@@ -71,7 +71,13 @@ DEFAULT_TEXT = """\
 \theader Strict-Transport-Security "max-age=31536000"
 \troute {
 \t\thandle /api/v0/* {
-\t\t\treverse_proxy "127.0.0.1:5001"
+\t\t\treverse_proxy "127.0.0.1:5001" {
+\t\t\t\t@success status 2xx
+\t\t\t\thandle_response @success {
+\t\t\t\t\tlog_skip
+\t\t\t\t\tcopy_response
+\t\t\t\t}
+\t\t\t}
 \t\t}
 \t\thandle {
 \t\t\trespond 404
@@ -391,6 +397,50 @@ def test_credentials_are_never_logged():
     )
 
 
+# ---- log_calls: begin
+LOG_SKIP_BLOCK = (
+    '\t\t\treverse_proxy "127.0.0.1:5001" {\n'
+    "\t\t\t\t@success status 2xx\n"
+    "\t\t\t\thandle_response @success {\n"
+    "\t\t\t\t\t{skip}\n"
+    "\t\t\t\t\tcopy_response\n"
+    "\t\t\t\t}\n"
+    "\t\t\t}\n"
+)
+
+
+@pytest.mark.parametrize(("version", "skip"), [("", "log_skip"), ("v2.11.7 h1:x", "log_skip"), ("2.8.0", "log_skip"),
+                                               ("2.7.6", "skip_log"), ("2.6.2", "skip_log")])
+def test_log_calls_failed_leaves_kubos_2xx_answers_out_of_the_log(version, skip):
+    text = render(log_calls="failed", caddy_version=version)
+    assert LOG_SKIP_BLOCK.replace("{skip}", skip) in text
+    # The log block itself is the one of log_calls: all.
+    log = text[text.index("\tlog {"):text.index("\theader Strict")]
+    assert log == DEFAULT_TEXT[DEFAULT_TEXT.index("\tlog {"):DEFAULT_TEXT.index("\theader Strict")]
+
+
+def test_log_calls_failed_with_upstream_wait_shares_the_block():
+    text = render(log_calls="failed", upstream_wait=5)
+    assert (
+        '\t\t\treverse_proxy "127.0.0.1:5001" {\n'
+        "\t\t\t\tlb_try_duration 5s\n"
+        "\t\t\t\tlb_try_interval 250ms\n"
+        "\t\t\t\t@success status 2xx\n"
+    ) in text
+
+
+@pytest.mark.parametrize("settings", [{"log_calls": "all"}, {"log_calls": "failed", "log_output": "none"}])
+def test_every_call_or_no_log_needs_no_skip(settings):
+    text = render(**settings)
+    assert "handle_response" not in text and "skip_log" not in text and "log_skip" not in text
+    assert '\t\t\treverse_proxy "127.0.0.1:5001"\n' in text
+
+
+def test_log_calls_is_checked():
+    assert "caddy_tls_log_calls: 'some' is not one of failed, all" in refusal(log_calls="some")
+# ---- log_calls: end
+
+
 # --------------------------------------------------------------- CORS, HSTS
 
 
@@ -428,7 +478,7 @@ def test_cors_preflight_block():
         '\t\t\t\tVary "Origin"\n'
         "\t\t\t\tdefer\n"
         "\t\t\t}\n"
-        '\t\t\treverse_proxy "127.0.0.1:5001"\n'
+        '\t\t\treverse_proxy "127.0.0.1:5001" {\n'  # log_calls: failed (the default)
     ) in text
 
 
@@ -488,6 +538,7 @@ FORMAT_CASES = {
         "log_roll_size": "10MiB",
         "log_roll_keep": 3,
         "log_level": "DEBUG",
+        "log_calls": "failed",
         "extra_directives": ["encode gzip", "request_body {", "max_size 10MB", "}"],
         "basic_auth_users": [{"username": 'al"ice', "password_hash": HASH}],
     },

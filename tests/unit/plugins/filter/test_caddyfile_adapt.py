@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.secure_kubo.rpc.plugins.filter.caddyfile import render_caddyfile
+from ansible_collections.secure_kubo.rpc.plugins.filter.caddyfile import caddy_major_minor, render_caddyfile
 
 HASH = "$2a$14$QAULm/b88x1/JSp4aGXTi.pm.xCLFptT5Jffqu42Na3.QnnCkTMLy"
 
@@ -214,6 +214,42 @@ def test_access_log_to_file_with_rolling(caddy, tmp_path):
         "output": "file", "filename": "/var/log/caddy/kubo.log", "roll_size_mb": 10, "roll_keep": 3,
     }
     assert log["encoder"] == JSON_WITHOUT_API_AUTH
+
+
+# ---- log_calls: begin
+def proxy_of(config: dict[str, Any]) -> dict[str, Any]:
+    (api, _rest) = ordered_routes(config)
+    return find(handlers_of(api), "reverse_proxy")
+
+
+@pytest.mark.parametrize("upstream_wait", [0, 5])
+def test_log_calls_failed_skips_only_kubos_2xx_answers(caddy, tmp_path, upstream_wait):
+    config = adapt(caddy, tmp_path, log_calls="failed", upstream_wait=upstream_wait)
+    proxy = proxy_of(config)
+    (handle_response,) = proxy["handle_response"]
+    # Only a 2xx answer of Kubo: its 403 and 405, the site's 404 and a 502
+    # when Kubo is down are logged.
+    assert handle_response["match"] == {"status_code": [2]}
+    skip_var = "skip_log" if caddy_major_minor(version_of(caddy)) < (2, 8) else "log_skip"
+    (route,) = handle_response["routes"]
+    assert route["handle"][0] == {"handler": "vars", skip_var: True}
+    assert route["handle"][1] == {"handler": "copy_response"}
+    assert len(route["handle"]) == 2
+    # The log itself is unchanged: same output, encoder without api-auth, level.
+    assert log_of(config)["encoder"] == JSON_WITHOUT_API_AUTH
+    (_api, rest) = ordered_routes(config)
+    assert handlers_of(rest) == [{"handler": "static_response", "status_code": 404}]
+    if upstream_wait:
+        assert proxy["load_balancing"]["try_duration"] == upstream_wait * 1_000_000_000
+
+
+def test_log_calls_all_logs_every_call(caddy, tmp_path):
+    assert "handle_response" not in proxy_of(adapt(caddy, tmp_path, log_calls="all"))
+
+
+def test_no_skip_without_a_log(caddy, tmp_path):
+    assert "handle_response" not in proxy_of(adapt(caddy, tmp_path, log_calls="failed", log_output="none"))
+# ---- log_calls: end
 
 
 def test_every_domain_gets_a_site_and_a_log(caddy, tmp_path):
