@@ -9,6 +9,7 @@ bind9 with the TSIG key.
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from conftest import auth_header, caddy_pid, client, converge, curl, journal, journal_leaks, rpc
@@ -66,6 +67,21 @@ def test_the_ca_could_only_have_validated_by_dns(host):
     updates = host.run("journalctl -u named -o cat --no-pager").stdout
     for record in ("_acme-challenge.kubo.test", "_acme-challenge.nodes.kubo.test"):
         assert f"/key caddy-tsig: updating zone 'kubo.test/IN': adding an RR at '{record}' TXT" in updates, updates[-2000:]
+
+
+def test_the_access_log_keeps_refused_calls_only(host):
+    """caddy_tls_log_calls: failed (the default): a refused call is logged with its
+    method, path and status, a call Kubo answered is not, and no secret is."""
+    marker = uuid.uuid4().hex
+    refused = rpc(host, f"/api/v0/version?refused={marker}")
+    answered = rpc(host, f"/api/v0/version?answered={marker}", client("admin"))
+    assert (refused.status, answered.status) == (403, 200), f"{refused}\n{answered}"
+    time.sleep(1)  # journald
+    logged = host.run("journalctl -u caddy -o cat --no-pager --grep %s", marker).stdout
+    assert f"refused={marker}" in logged, "the refused call is missing from the access log" + journal(host, "caddy")
+    assert '"method":"POST"' in logged and '"status":403' in logged, logged
+    assert f"answered={marker}" not in logged, "a call Kubo answered was logged: " + logged
+    assert auth_header(client("admin")).split(" ", 1)[1] not in logged
 
 
 def test_the_tsig_secret_is_only_in_the_root_only_environment_file(host, secret):
