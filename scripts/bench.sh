@@ -86,10 +86,8 @@ scripts/build-images.sh bookworm 2>>"$RUN/setup.log"
 if ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then
   apt-get install -y -qq openssh-client >/dev/null
 fi
-collections=$CACHE/bench/collections
-mkdir -p "$collections/ansible_collections/secure_kubo"
-ln -sfn "$ROOT" "$collections/ansible_collections/secure_kubo/rpc"
-export ANSIBLE_COLLECTIONS_PATH=$collections ANSIBLE_NOCOLOR=1
+. scripts/lib/collection.sh
+export ANSIBLE_NOCOLOR=1
 export ANSIBLE_CONFIG=$ROOT/docs/ansible.example.cfg
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 
