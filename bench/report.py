@@ -505,6 +505,17 @@ def markdown(report: Json) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def print_convergence(results: Path) -> None:
+    """One line per site.yml run; the same as JSON in convergence.json."""
+    runs = [converge_run(r, results) for r in read_jsonl(results / "converge.jsonl")]
+    (results / "convergence.json").write_text(json.dumps(runs, indent=2) + "\n")
+    for run in runs:
+        tasks = sum(run["tasks_run_per_host"].values())
+        print(f"{run['hosts']} host(s), {run['run']}, serial {run['serial']}: {run['seconds']} s "
+              f"({run['seconds_per_host']} s/host), controller CPU {run['controller_cpu_s']} s, "
+              f"changed {run['changed']}, tasks run per host {tasks:g} {run['tasks_run_per_host']}")
+
+
 LOCAL_MARK = "<!-- container-free: scripts/bench-local.sh; kept by bench/report.py -->"
 
 
@@ -513,8 +524,13 @@ def main() -> None:
     parser.add_argument("results", type=Path, help="directory scripts/bench.sh wrote its raw results to")
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="where benchmarks.md/.json go")
     parser.add_argument("--elapsed", type=int, help="wall time of the whole bench so far, in seconds")
+    parser.add_argument("--convergence-only", action="store_true",
+                        help="print the site.yml runs (a partial bench, BENCH_PARTS) and write no report")
     args = parser.parse_args()
     results: Path = args.results
+    if args.convergence_only:
+        print_convergence(results)
+        return
     env = json.loads((results / "env.json").read_text())
     rpc = rpc_report(results)
     info = rpc["info"]

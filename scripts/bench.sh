@@ -26,7 +26,14 @@
 # ~/.cache/secure_kubo_rpc/bench/<date>/. Takes 11 to 16 minutes on 2 cores,
 # depending on what else runs on the machine.
 #
-# Environment (defaults in brackets): BENCH_FLEETS [1 4 8], BENCH_CONNECTIONS
+# Only the no-op runs, in a few minutes (no report written: the runs are
+# printed, the raw results kept):
+#   BENCH_PARTS=converge BENCH_FLEETS="1 2 4" scripts/bench.sh
+#
+# Environment (defaults in brackets): BENCH_PARTS [converge compare rpc]:
+# converge = a first and a no-op site.yml run per fleet, compare = the no-op
+# runs without pipelining and with serial 1, rpc = the RPC overhead (all three
+# are needed for docs/benchmarks.md); BENCH_FLEETS [1 4 8], BENCH_CONNECTIONS
 # [1 8 32], BENCH_SECONDS [10] per path and concurrency, BENCH_WARMUP [2],
 # BENCH_BULK_MIB [256], BENCH_BULK_REPS [3], BENCH_VARIANTS [nolog http
 # caddy-new] (empty: none), BENCH_OUT [docs], SECURE_KUBO_CACHE, KUBO_BINARY.
@@ -49,6 +56,7 @@ IMAGE=localhost/secure-kubo-test:bookworm
 BENCH_IMAGE=localhost/secure-kubo-bench:bookworm
 DOMAIN=kubo.test
 read -ra FLEETS <<<"${BENCH_FLEETS:-1 4 8}"
+PARTS=" ${BENCH_PARTS:-converge compare rpc} "
 read -ra CONNECTIONS <<<"${BENCH_CONNECTIONS:-1 8 32}"
 read -ra VARIANTS <<<"${BENCH_VARIANTS-nolog http caddy-new}"
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
@@ -94,10 +102,8 @@ scripts/build-images.sh bookworm 2>>"$RUN/setup.log"
 if ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then
   apt-get install -y -qq openssh-client >/dev/null
 fi
-collections=$CACHE/bench/collections
-mkdir -p "$collections/ansible_collections/secure_kubo"
-ln -sfn "$ROOT" "$collections/ansible_collections/secure_kubo/rpc"
-export ANSIBLE_COLLECTIONS_PATH=$collections ANSIBLE_NOCOLOR=1
+. scripts/lib/collection.sh
+export ANSIBLE_NOCOLOR=1
 export ANSIBLE_CONFIG=$ROOT/docs/ansible.example.cfg
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 
@@ -288,19 +294,25 @@ for n in "${FLEETS[@]}"; do
   # Two comparisons, each on one fleet size only to keep the bench short:
   # without pipelining on the smallest fleet, and the playbook's default
   # rolling batch of one host on the middle one.
-  if [[ $n == "${FLEETS[0]}" ]]; then
+  if [[ $PARTS == *" compare "* && $n == "${FLEETS[0]}" ]]; then
     converge "$n" noop-nopipelining "$n" ANSIBLE_PIPELINING=False
   fi
-  if ((${#FLEETS[@]} > 1)) && [[ $n == "${FLEETS[$((${#FLEETS[@]} / 2))]}" ]]; then
+  if [[ $PARTS == *" compare "* ]] && ((${#FLEETS[@]} > 1)) && [[ $n == "${FLEETS[$((${#FLEETS[@]} / 2))]}" ]]; then
     converge "$n" noop-serial1 1
   fi
-  if [[ $n == "${FLEETS[0]}" ]]; then
+  if [[ $PARTS == *" rpc "* && $n == "${FLEETS[0]}" ]]; then
     rpc_bench
   fi
   say "Fleet of $n host(s): removing the containers"
   destroy
 done
 
+if [[ $PARTS != *" converge "* || $PARTS != *" compare "* || $PARTS != *" rpc "* ]]; then
+  # A partial bench leaves docs/benchmarks.md as it is.
+  python bench/report.py "$RUN" --convergence-only
+  say "Done in $((SECONDS - start)) s (BENCH_PARTS:$PARTS; raw: $RUN)"
+  exit 0
+fi
 say "Writing the report"
 python bench/report.py "$RUN" --out "$OUT" --elapsed $((SECONDS - start))
 say "Done in $((SECONDS - start)) s: $OUT/benchmarks.md, $OUT/benchmarks.json (raw: $RUN)"

@@ -29,10 +29,8 @@ scripts/setup-venv.sh
 export PATH=$ROOT/.venv/bin:$PATH
 kubo=$(scripts/build-kubo.sh)
 scripts/build-images.sh bookworm >/dev/null
-collections=$CACHE/collections
-mkdir -p "$collections/ansible_collections/secure_kubo"
-ln -sfn "$ROOT" "$collections/ansible_collections/secure_kubo/rpc"
-export ANSIBLE_COLLECTIONS_PATH=$collections ANSIBLE_NOCOLOR=1
+. scripts/lib/collection.sh
+export ANSIBLE_NOCOLOR=1
 
 say "Starting the target host: systemd container $NAME ($DOMAIN -> itself)"
 if [[ $(podman inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null) != true ]]; then

@@ -77,11 +77,8 @@ core_venv() { # VERSION: make the venv of that version, if needed
 }
 
 # --- the collection, importable as secure_kubo.rpc ---------------------------
-# molecule/config.yml points ANSIBLE_COLLECTIONS_PATH here.
-link=$ROOT/.cache/collections/ansible_collections/secure_kubo/rpc
-mkdir -p "$(dirname "$link")"
-ln -sfn ../../../.. "$link"
-[[ -f $link/galaxy.yml ]] || { echo "$link does not lead to the repository" >&2; exit 1; }
+# molecule/config.yml points ANSIBLE_COLLECTIONS_PATH at the same directory.
+. scripts/lib/collection.sh || exit 1
 
 # --- the collection as Galaxy users get it (molecule/site) -------------------
 galaxy_install() {

@@ -12,10 +12,7 @@ export VENV=${VENV:-.venv}
 export SECURE_KUBO_CACHE=${SECURE_KUBO_CACHE:-$HOME/.cache/secure_kubo_rpc}
 export PATH="$PWD/$VENV/bin:$PATH"
 # Make this checkout importable as secure_kubo.rpc for ansible and pytest.
-collections="$SECURE_KUBO_CACHE/collections"
-mkdir -p "$collections/ansible_collections/secure_kubo"
-ln -sfn "$PWD" "$collections/ansible_collections/secure_kubo/rpc"
-export ANSIBLE_COLLECTIONS_PATH="$collections"
+. scripts/lib/collection.sh || exit 1
 
 stage_setup() { scripts/setup-host.sh && scripts/setup-venv.sh; }
 stage_unit() { python -m pytest -p no:cacheprovider -q tests/unit tests/collection; }

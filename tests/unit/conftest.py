@@ -2,8 +2,8 @@
 
 The repository root is the collection root, so plain `pytest tests/unit`
 needs a directory that holds ansible_collections/secure_kubo/rpc. When the
-caller has not set one up (ANSIBLE_COLLECTIONS_PATH / PYTHONPATH), a symlink
-in a temporary directory provides it.
+caller has not set one up (PYTHONPATH), scripts/lib/collection.sh makes it,
+as it does for the scripts: .cache/collections in this checkout.
 
 Also provides the `caddy_dns` fixture: a Caddy with a DNS provider module.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,10 +27,10 @@ def _ensure_importable() -> None:
             return
     except ImportError:
         pass
-    base = Path(tempfile.mkdtemp(prefix="secure_kubo_rpc_"))
-    (base / "ansible_collections" / "secure_kubo").mkdir(parents=True)
-    (base / "ansible_collections" / "secure_kubo" / "rpc").symlink_to(ROOT)
-    sys.path.insert(0, str(base))
+    helper = ROOT / "scripts" / "lib" / "collection.sh"
+    result = subprocess.run(["bash", str(helper)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"{helper} failed:\n{result.stderr}"
+    sys.path.insert(0, result.stdout.strip())
     for name in [m for m in sys.modules if m.startswith("ansible_collections")]:
         del sys.modules[name]
     importlib.invalidate_caches()

@@ -86,8 +86,13 @@ def set_up_by_hand(host, node: str, version: str) -> None:
 def node_b(host):
     """Node b on OLD, set up by hand, then secured by the roles."""
     set_up_by_hand(host, "b", OLD)
+    since = time.time() - 1
+    time.sleep(1)
     result = run(host, "b", OLD)
     assert result.returncode == 0, result.stdout[-3000:]
+    # New to the kubo role: it starts Kubo once, not start and restart;
+    # kubo_api_auth then restarts it once for the clients it adds.
+    assert starts(host, "b", since) == 2, journal(host, "ipfs-b")
     return host
 
 

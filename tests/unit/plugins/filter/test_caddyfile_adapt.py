@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.secure_kubo.rpc.plugins.filter.caddyfile import caddy_major_minor, render_caddyfile
+from ansible_collections.secure_kubo.rpc.plugins.filter.caddyfile import render_caddyfile
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._caddy_settings import caddy_major_minor
 
 HASH = "$2a$14$QAULm/b88x1/JSp4aGXTi.pm.xCLFptT5Jffqu42Na3.QnnCkTMLy"
 

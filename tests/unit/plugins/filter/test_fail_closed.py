@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import json
 import re
 from pathlib import Path
 
@@ -25,16 +24,14 @@ from ansible_collections.secure_kubo.rpc.plugins.filter.caddyfile import render_
 from ansible_collections.secure_kubo.rpc.plugins.filter.kubo_api_merge import kubo_api_merge
 from ansible_collections.secure_kubo.rpc.plugins.module_utils import _validate
 from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_auth import authorization_header
+from ansible_collections.secure_kubo.rpc.tests.unit.kubo_samples import PASSWORD, TOKEN, kubo_config
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "kubo-v0.42.0-server.json"
-PASSWORD = "correct-horse-battery"
-TOKEN = "tok_0123456789abcdef"
 HASH = "$2a$14$QAULm/b88x1/JSp4aGXTi.pm.xCLFptT5Jffqu42Na3.QnnCkTMLy"
 
 
 @pytest.fixture
 def config() -> dict:
-    return json.loads(FIXTURE.read_text())
+    return kubo_config()
 
 
 def kubo_error(config, clients, **kwargs) -> str:

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.secure_kubo.rpc.plugins.filter.kubo_api_merge import FilterModule, kubo_api_merge
-
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "kubo-v0.42.0-server.json"
-PASSWORD = "correct-horse-battery"  # 21 characters
-TOKEN = "tok_0123456789abcdef"
+from ansible_collections.secure_kubo.rpc.tests.unit.kubo_samples import KUBO_CONFIG_FILE, PASSWORD, TOKEN, kubo_config
 
 
 @pytest.fixture
 def config() -> dict:
     """A real config written by `ipfs init --profile server` (Kubo v0.42.0)."""
-    return json.loads(FIXTURE.read_text())
+    return kubo_config()
 
 
 def basic(name="ci", user="ci", password=PASSWORD, **extra):
@@ -121,7 +117,7 @@ def without_api(config: dict) -> str:
 
 def test_unchanged_kubo_file_serialises_byte_for_byte_like_kubo():
     """json.dumps(indent=2) reproduces Kubo's own file, so an untouched file never churns."""
-    text = FIXTURE.read_text()
+    text = KUBO_CONFIG_FILE.read_text()
     assert json.dumps(json.loads(text), indent=2, ensure_ascii=False) == text
 
 

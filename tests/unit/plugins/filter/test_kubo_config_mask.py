@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.secure_kubo.rpc.plugins.filter.kubo_config_mask import FilterModule, kubo_config_mask
-
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "kubo-v0.42.0-server.json"
+from ansible_collections.secure_kubo.rpc.tests.unit.kubo_samples import PASSWORD, TOKEN, kubo_config
 
 
 @pytest.fixture
 def config() -> dict:
-    cfg = json.loads(FIXTURE.read_text())
+    cfg = kubo_config()
     cfg["API"]["Authorizations"] = {
-        "ci": {"AuthSecret": "basic:ci:correct-horse-battery", "AllowedPaths": ["/api/v0"]},
+        "ci": {"AuthSecret": f"basic:ci:{PASSWORD}", "AllowedPaths": ["/api/v0"]},
         "b64": {"AuthSecret": "basic:b3BzOmNvcnJlY3QtaG9yc2UtYmF0dGVyeQ==", "AllowedPaths": ["/api/v0"]},
-        "bot": {"AuthSecret": "bearer:tok_0123456789abcdef", "AllowedPaths": ["/api/v0/pin/"]},
+        "bot": {"AuthSecret": f"bearer:{TOKEN}", "AllowedPaths": ["/api/v0/pin/"]},
         "bare": {"AuthSecret": "baretoken0123456789", "AllowedPaths": ["/api/v0"]},
     }
     cfg["Pinning"] = {"RemoteServices": {"pinata": {"API": {"Endpoint": "https://api.pinata.cloud/psa", "Key": "pinata-jwt-secret"}}}}
@@ -43,7 +41,7 @@ def test_private_key_and_pinning_service_keys_are_masked(config):
 
 def test_no_secret_survives_anywhere_in_the_masked_text(config):
     text = json.dumps(kubo_config_mask(config))
-    for secret in ("correct-horse-battery", "b3BzOmNvcnJlY3QtaG9yc2UtYmF0dGVyeQ==", "tok_0123456789abcdef",
+    for secret in (PASSWORD, "b3BzOmNvcnJlY3QtaG9yc2UtYmF0dGVyeQ==", TOKEN,
                    "baretoken0123456789", "pinata-jwt-secret", config["Identity"]["PrivKey"]):
         assert secret not in text
 
