@@ -290,6 +290,10 @@ def main() -> None:
     path = params["path"]
     prefix = params["var_prefix"]
 
+    if module.check_mode and not os.path.exists(path):
+        # A new host in check mode: the kubo role only pretended to run `ipfs init`.
+        module.exit_json(changed=True, path=path, config_changed=True,
+                         msg=f"{path} does not exist yet; check mode cannot show the merge before `ipfs init` has run.")
     current = read_config(module, path)
     try:
         merged = merge_config(

@@ -132,6 +132,13 @@ def test_a_missing_config_is_refused_naming_the_path(run_module, tmp_path):
     assert result["failed"] and f"{tmp_path / 'config'} is missing" in result["msg"]
 
 
+def test_check_mode_on_a_new_host_reports_a_change_without_a_config(run_module, tmp_path):
+    # The kubo role only pretended to run `ipfs init`: not an error in check mode.
+    result = run_module(main, args(str(tmp_path / "config")), check_mode=True)
+    assert not result.get("failed") and result["changed"] and "does not exist yet" in result["msg"]
+    assert not (tmp_path / "config").exists()
+
+
 def test_a_json_object_that_is_no_kubo_config_is_refused(run_module, tmp_path):
     path = tmp_path / "config"
     path.write_text('{"a": 1}')
