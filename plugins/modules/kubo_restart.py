@@ -261,9 +261,23 @@ def stale_reason(module: AnsibleModule, target: ApiTarget, path: str) -> str:
             "is not finished)."
         )
         return ""
-    if float(found.group(1)) + _START_PRECISION < os.stat(path).st_mtime:
+    if loaded_at(float(found.group(1)), path) + _START_PRECISION < os.stat(path).st_mtime:
         return f"Kubo started before {path} last changed; restarting it."
     return ""
+
+
+def loaded_at(started: float, path: str) -> float:
+    """When the running Kubo had read its config: the `api` file next to it, which Kubo writes
+    once its RPC listener is up, if this process wrote it; else the process's start time.
+
+    A repository migration (`--migrate` after an upgrade) rewrites the config after the process
+    started and before Kubo reads it, so the start time alone would call that Kubo stale.
+    """
+    try:
+        written = os.stat(os.path.join(os.path.dirname(path), "api")).st_mtime
+    except OSError:
+        return started
+    return written if written + _START_PRECISION >= started else started
 
 
 def copy_file(module: AnsibleModule, src: str, dest: str, like: os.stat_result) -> None:

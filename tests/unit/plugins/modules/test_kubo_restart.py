@@ -88,6 +88,23 @@ def test_a_start_within_the_clock_precision_is_not_stale(run_module, tmp_path, f
     assert not run_module(main, {"path": path, "restart_command": [systemctl, "restart", "ipfs"]})["restarted"]
 
 
+def test_a_config_a_migration_rewrote_before_kubo_read_it_is_not_stale(run_module, tmp_path, fake_kubo, commands):
+    # `--migrate` rewrites the config after the process started; Kubo writes
+    # the `api` file next to it only once it has read the config and listens.
+    systemctl, recorded = commands
+    path = write_config(tmp_path / "config", fake_kubo.address)
+    mtime = os.stat(path).st_mtime
+    fake_kubo.started = mtime - 10
+    api = tmp_path / "api"
+    api.write_text(fake_kubo.address)
+    os.utime(api, (mtime + 2, mtime + 2))
+    assert not run_module(main, {"path": path, "restart_command": [systemctl, "restart", "ipfs"]})["restarted"]
+    # An api file left by an earlier process does not count: a write after this start is stale.
+    os.utime(api, (mtime - 60, mtime - 60))
+    assert run_module(main, {"path": path, "restart_command": [systemctl, "restart", "ipfs"]})["restarted"]
+    assert recorded() == ["restart ipfs"]
+
+
 def test_a_kubo_without_a_start_time_is_not_restarted_but_warned_about(run_module, tmp_path, fake_kubo, commands):
     systemctl, recorded = commands
     fake_kubo.started = None
