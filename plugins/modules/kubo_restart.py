@@ -138,15 +138,11 @@ import os
 import re
 import shutil
 import tempfile
-import time
-from http.client import HTTPException
-from urllib.error import HTTPError
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.urls import ConnectionError as UrlConnectionError
-from ansible.module_utils.urls import open_url
 
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_api import request, wait_for_kubo
 from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_config import (
     ApiTarget,
     InvalidConfig,
@@ -170,31 +166,6 @@ _STARTED = re.compile(r"process_start_time_seconds ([0-9.eE+]+)")
 # The kernel's boot time is whole seconds, so is Kubo's start time: a Kubo
 # started right after the last write must not be restarted at every run.
 _START_PRECISION = 1.0
-_AGENT = "secure_kubo.rpc.kubo_restart"
-
-
-def request(target: ApiTarget, path: str, method: str, timeout: float) -> tuple[int, str]:
-    """One HTTP request to Kubo's RPC listener: (status, body); status -1 when nothing answers."""
-    try:
-        with open_url(target.url + path, method=method, timeout=timeout, unix_socket=target.unix_socket or None,
-                      http_agent=_AGENT, use_proxy=False, follow_redirects="none") as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except HTTPError as error:
-        return error.code, ""
-    except (OSError, ValueError, HTTPException, UrlConnectionError):
-        return -1, ""
-
-
-def wait_for_kubo(target: ApiTarget, timeout: int) -> tuple[bool, int]:
-    """Wait until the RPC API answers 200 or 403; (answered, last status)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status, dummy = request(target, "/api/v0/version", "POST", 2)
-        if status in (200, 403):
-            return True, status
-        if time.monotonic() >= deadline:
-            return False, status
-        time.sleep(1)
 
 
 class Kubo:
@@ -351,7 +322,7 @@ def main() -> None:
         kubo = Kubo(module)
         error = kubo.restart()
         if not error:
-            answered, status = wait_for_kubo(target, params["timeout"])
+            answered, status, dummy = wait_for_kubo(target, params["timeout"])
             if not answered:
                 error = (f"its RPC API did not answer at {target.url}{' (' + target.unix_socket + ')' if target.unix_socket else ''} "
                          f"within {params['timeout']} s (last status {status})")

@@ -129,7 +129,9 @@ def preflight(tmp_path_factory) -> dict[str, str]:
     hosts["all-valid-dns-01"] = {**VALID, **DNS, "caddy_tls_domains": ["kubo.test", "*.kubo.test"],
                                  "caddy_tls_dns_options": {"server": "ns.kubo.test:53", "key_name": "caddy", "key_alg": "hmac-sha256"},
                                  "caddy_tls_dns_resolvers": ["127.0.0.1"], "caddy_tls_dns_propagation_timeout": "90s"}
-    inventory = {"kubo_rpc": {"hosts": hosts, "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}
+    # ansible_become: the preflight play becomes root, which this local run already is (without sudo).
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "ansible_become": False}
+    inventory = {"kubo_rpc": {"hosts": hosts, "vars": local}}
     (tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))
     # This checkout, and nothing else, provides secure_kubo.rpc.
     (tmp / "ansible_collections" / "secure_kubo").mkdir(parents=True)
