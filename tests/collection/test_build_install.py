@@ -49,7 +49,8 @@ def test_tarball_ships_roles_and_plugins_but_not_the_test_harness(tarball):
                    "plugins/filter/kubo_api_merge.py", "plugins/filter/kubo_config_mask.py",
                    "plugins/modules/kubo_config.py", "plugins/modules/kubo_restart.py",
                    "plugins/modules/caddy_basic_auth_hash.py", "plugins/modules/caddy_certificates.py",
-                   "plugins/module_utils/_kubo_config.py", "plugins/module_utils/_caddy_settings.py",
+                   "plugins/modules/kubo_host_info.py", "plugins/modules/caddy_host_info.py",
+                   "plugins/module_utils/_kubo_config.py", "plugins/module_utils/_kubo_api.py", "plugins/module_utils/_caddy_settings.py",
                    "roles/kubo_api_auth/meta/argument_specs.yml", "roles/caddy_tls/meta/argument_specs.yml",
                    "roles/kubo/meta/argument_specs.yml", "playbooks/site.yml", "playbooks/verify.yml"):
         assert wanted in names
