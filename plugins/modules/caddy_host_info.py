@@ -37,6 +37,10 @@ options:
   package:
     description: A Debian package whose installed state C(dpkg-query) is asked for; left out, it is not asked.
     type: str
+  apt_policy:
+    description: Also ask C(apt-cache policy) for O(package) (RV(apt_policy)).
+    type: bool
+    default: false
   service:
     description: Caddy's systemd unit.
     type: str
@@ -123,6 +127,14 @@ service_enabled:
   description: Whether O(service) starts at boot.
   returned: always
   type: bool
+invocation_id:
+  description: systemd's ID of the current run of O(service) (empty when it has not run since boot).
+  returned: always
+  type: str
+apt_policy:
+  description: What C(apt-cache policy) said of O(package), with O(apt_policy) (else empty).
+  returned: always
+  type: str
 caddyfile_exists:
   description: Whether O(config_path) exists.
   returned: always
@@ -158,6 +170,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_api import wait_for_kubo
 from ansible_collections.secure_kubo.rpc.plugins.module_utils._kubo_config import ApiTarget
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._systemd import unit_state
 
 _COMMENT_LINES = re.compile(r"(?m)^\s*#.*")
 
@@ -198,20 +211,12 @@ def foreign(text: str, marker: str, stock: str, legacy: str | None) -> bool:
     return True
 
 
-def service_state(module: AnsibleModule, service: str) -> tuple[bool, bool]:
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return False, False
-    result = run(module, [systemctl, "show", "--property=ActiveState", "--property=UnitFileState", service])
-    props = dict(line.split("=", 1) for line in result["stdout"].splitlines() if "=" in line)
-    return props.get("ActiveState") == "active", props.get("UnitFileState") == "enabled"
-
-
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "binary": {"type": "path", "required": True},
             "package": {"type": "str"},
+            "apt_policy": {"type": "bool", "default": False},
             "service": {"type": "str", "required": True},
             "config_path": {"type": "path", "required": True},
             "marker": {"type": "str", "required": True},
@@ -227,11 +232,13 @@ def main() -> None:
     )
     params = module.params
     caddy = run(module, [params["binary"], "version"])
-    installed = False
+    installed, policy = False, ""
     if params["package"]:
         query = run(module, ["dpkg-query", "--show", "--showformat=${db:Status-Abbrev}", params["package"]])
         installed = query["rc"] == 0 and query["stdout"].startswith("ii")
-    active, enabled = service_state(module, params["service"])
+        if params["apt_policy"]:
+            policy = run(module, ["apt-cache", "policy", params["package"]])["stdout"]
+    unit = unit_state(module, params["service"])
     try:
         with open(params["config_path"], encoding="utf-8", errors="surrogateescape") as stream:
             text = stream.read()
@@ -249,8 +256,10 @@ def main() -> None:
         changed=False,
         caddy=caddy,
         package_installed=installed,
-        service_active=active,
-        service_enabled=enabled,
+        service_active=unit["active"],
+        service_enabled=unit["enabled"],
+        invocation_id=unit["invocation"],
+        apt_policy=policy,
         caddyfile_exists=exists,
         caddyfile_foreign=exists and foreign(text, params["marker"], params["stock"], params["legacy_applied_path"]),
         files={path: file_info(path, path in params["checksum_files"]) for path in params["files"]},

@@ -123,6 +123,8 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.secure_kubo.rpc.plugins.module_utils._systemd import unit_state
+
 
 def read_version(module: AnsibleModule, binary: str) -> tuple[str | None, str]:
     if not os.path.exists(binary):
@@ -167,16 +169,6 @@ def repo_dir_ok(path: str, uid: int | None, gid: int | None) -> bool:
             and stat.S_IMODE(info.st_mode) == 0o700)
 
 
-def service_state(module: AnsibleModule, service: str) -> tuple[bool, bool]:
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return False, False
-    rc, out, dummy = module.run_command(
-        [systemctl, "show", "--property=ActiveState", "--property=UnitFileState", service])
-    props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line) if rc == 0 else {}
-    return props.get("ActiveState") == "active", props.get("UnitFileState") == "enabled"
-
-
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -192,7 +184,7 @@ def main() -> None:
     params = module.params
     version, version_error = read_version(module, params["binary_path"])
     group_ok, user_ok, uid, gid = account(params["user"], params["group"], params["repo_path"], params["shell"])
-    active, enabled = service_state(module, params["service"])
+    unit = unit_state(module, params["service"])
     module.exit_json(
         changed=False,
         version=version,
@@ -202,8 +194,8 @@ def main() -> None:
         group_ok=group_ok,
         user_ok=user_ok,
         repo_dir_ok=user_ok and repo_dir_ok(params["repo_path"], uid, gid),
-        service_active=active,
-        service_enabled=enabled,
+        service_active=unit["active"],
+        service_enabled=unit["enabled"],
     )
 
 

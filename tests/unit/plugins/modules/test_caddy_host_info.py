@@ -61,8 +61,9 @@ def upstream():
 def host(tmp_path, monkeypatch):
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    script(bindir / "systemctl", 'printf "ActiveState=active\\nUnitFileState=enabled\\n"\n')
+    script(bindir / "systemctl", 'printf "ActiveState=active\\nUnitFileState=enabled\\nInvocationID=0123abcd\\n"\n')
     script(bindir / "dpkg-query", 'printf "ii "\n')
+    script(bindir / "apt-cache", 'echo "caddy:"; echo " 500 https://dl.cloudsmith.io/public/caddy/stable/deb/debian any-version/main amd64 Packages"\n')
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
     applied = tmp_path / "caddy.applied"
     applied.write_text("loaded")
@@ -78,6 +79,8 @@ def test_a_host_where_all_is_in_place(host, upstream, capsys, tmp_path):
     assert result["changed"] is False
     assert result["caddy"]["rc"] == 0 and result["caddy"]["stdout"].startswith("v2.11.9")
     assert result["package_installed"] and result["service_active"] and result["service_enabled"]
+    assert result["invocation_id"] == "0123abcd"
+    assert result["apt_policy"] == ""  # not asked
     assert result["caddyfile_exists"] and not result["caddyfile_foreign"]
     assert result["upstream_status"] == 403 and result["upstream_error"] == ""
     applied = str(tmp_path / "caddy.applied")
@@ -155,3 +158,8 @@ def test_an_unreadable_caddyfile_fails(host, capsys, tmp_path):
     (tmp_path / "Caddyfile").mkdir()
     result = run_module(main, capsys, **host)[0]
     assert result["failed"] and "cannot be read" in result["msg"]
+
+
+def test_apt_policy_when_asked(host, capsys):
+    result = run_module(main, capsys, apt_policy=True, **host)[0]
+    assert " any-version/main " in result["apt_policy"]
