@@ -5,13 +5,18 @@ service, and the guide's check through TLS."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from conftest import client, ipfs_id, journal, rpc
+from kubo_checks import ansible_playbook
 
 MIRROR = "/srv/mirror/dist/kubo/v0.42.0"
+CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
+# test_caddy_repo.py (run before this file) upgraded Caddy to this pin.
+CADDY_PIN = {"caddy_tls_package_version": "2.11.*"}
 
 
 def arch(host) -> str:
@@ -92,3 +97,27 @@ def test_a_tarball_with_a_wrong_checksum_fails_before_anything_is_installed(host
     assert host.run("/usr/local/bin/ipfs version --number").stdout.strip() == "0.42.0"
     assert not host.file(f"/var/cache/kubo/kubo_v0.42.1_linux-{arch(host)}.tar.gz").exists
     assert host.run("systemctl show -p MainPID --value ipfs").stdout.strip() == pid_before
+
+
+def test_a_run_puts_back_what_was_changed_by_hand(host, peer_id):
+    """Each role reads the host once (kubo_host_info, caddy_host_info) and skips the steps it
+    found done: what was changed by hand since is found and put back, and the run after that
+    changes nothing."""
+    host.run("systemctl disable --now caddy ipfs && chmod 0755 /var/lib/ipfs && usermod -s /bin/sh ipfs")
+    assert not host.service("ipfs").is_running and not host.service("caddy").is_enabled
+    repair = ansible_playbook(CONVERGE, "--limit", host.backend.get_hostname(), extra_vars=CADDY_PIN)
+    assert changed_count(repair) >= 4, repair.stdout[-4000:]
+    for unit in ("ipfs", "caddy"):
+        assert host.service(unit).is_running and host.service(unit).is_enabled, unit
+    assert host.file("/var/lib/ipfs").mode == 0o700
+    assert host.user("ipfs").shell == "/usr/sbin/nologin"
+    result = ipfs_id(host, client("admin"))  # the guide's check, through TLS
+    assert result.rc == 0 and result.stdout.strip() == peer_id, result.stderr + journal(host, "caddy")
+    again = ansible_playbook(CONVERGE, "--limit", host.backend.get_hostname(), extra_vars=CADDY_PIN)
+    assert changed_count(again) == 0, again.stdout[-4000:]
+
+
+def changed_count(result: subprocess.CompletedProcess) -> int:
+    recap = re.search(r"secure-kubo-site\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", result.stdout)
+    assert result.returncode == 0 and recap, (result.stdout + result.stderr)[-4000:]
+    return int(recap.group(1))
